@@ -1,0 +1,32 @@
+/**
+ * A decoded batch of signals, ready for inference: `count` samples of `sampleLength` float64 values each, stored
+ * contiguously in row-major order (sample `i` is `values.subarray(i * sampleLength, (i + 1) * sampleLength)`).
+ *
+ * One flat `Float64Array` instead of nested arrays so that the values can be handed to ONNX Runtime as a tensor
+ * view without copying.
+ */
+export interface SignalBatch {
+  readonly format: BatchFormat;
+  /** One id per sample: the `id` attribute in XML, else the sample's zero-based index as a string. */
+  readonly ids: readonly string[];
+  readonly count: number;
+  readonly sampleLength: number;
+  readonly values: Float64Array;
+}
+
+/** File formats accepted by `predict`. */
+export type BatchFormat = 'xml' | 'npy';
+
+/** What the model expects of each decoded batch; decoders check it while decoding. */
+export interface BatchExpectation {
+  /** Values per sample: the product of the model input's non-batch dimensions (5000 for `ecg-rhythm`). */
+  readonly sampleLength: number;
+  /** Upper bound on samples in one upload; more is `TOO_MANY_SAMPLES`. */
+  readonly maxSamples: number;
+}
+
+/** Turns the bytes of one uploaded file into a {@link SignalBatch}, or throws a `GatewayError`. */
+export interface BatchDecoder {
+  readonly format: BatchFormat;
+  decode(bytes: Buffer, expect: BatchExpectation): SignalBatch;
+}

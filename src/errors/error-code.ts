@@ -1,0 +1,54 @@
+/**
+ * The closed vocabulary of `extensions.code` values that clients may rely on.
+ *
+ * Codes are part of the public contract: add new ones, never rename or reuse one. Anything that is not a
+ * {@link GatewayError} (or one of GraphQL's own request errors) reaches clients as `INTERNAL_SERVER_ERROR`.
+ */
+export enum ErrorCode {
+  // Request shape — the GraphQL/Apollo codes, kept so that one enum lists every code a client can see.
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  BAD_REQUEST = 'BAD_REQUEST',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+
+  // Uploads.
+  UPLOAD_FAILED = 'UPLOAD_FAILED',
+  FILE_TOO_LARGE = 'FILE_TOO_LARGE',
+  UNSUPPORTED_FILE_TYPE = 'UNSUPPORTED_FILE_TYPE',
+  EMPTY_BATCH = 'EMPTY_BATCH',
+  TOO_MANY_SAMPLES = 'TOO_MANY_SAMPLES',
+
+  // XML batches.
+  XML_MALFORMED = 'XML_MALFORMED',
+  XML_SCHEMA_INVALID = 'XML_SCHEMA_INVALID',
+  XML_FORBIDDEN_DECLARATION = 'XML_FORBIDDEN_DECLARATION',
+  XML_UNSUPPORTED_ENCODING = 'XML_UNSUPPORTED_ENCODING',
+
+  // NPY batches.
+  NPY_MALFORMED = 'NPY_MALFORMED',
+  NPY_UNSUPPORTED = 'NPY_UNSUPPORTED',
+
+  // Values, checked against the model's input contract.
+  WRONG_SAMPLE_LENGTH = 'WRONG_SAMPLE_LENGTH',
+  NON_FINITE_VALUE = 'NON_FINITE_VALUE',
+
+  // Models.
+  MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
+  MODEL_VERSION_NOT_FOUND = 'MODEL_VERSION_NOT_FOUND',
+  MODEL_NOT_READY = 'MODEL_NOT_READY',
+
+  // Runtime.
+  INFERENCE_FAILED = 'INFERENCE_FAILED',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** HTTP status used when an error of this code ends a request before GraphQL execution (e.g. in upload parsing). */
+export const httpStatusOf: Readonly<Partial<Record<ErrorCode, number>>> = Object.freeze({
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.UPLOAD_FAILED]: 400,
+  [ErrorCode.FILE_TOO_LARGE]: 413,
+  [ErrorCode.SHUTTING_DOWN]: 503,
+  [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
+});

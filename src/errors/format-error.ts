@@ -1,0 +1,37 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { ErrorCode } from './error-code';
+import { isGatewayError } from './gateway-error';
+
+/** Codes raised by GraphQL/Apollo themselves whose messages are about the request, so safe to show. */
+const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE,
+]);
+
+/**
+ * Builds Apollo's `formatError`: the single mapping from thrown errors to what clients see.
+ *
+ * A {@link GatewayError} keeps its code, message and details; GraphQL's own request errors keep their code and
+ * message; anything else is logged with its stack and masked as `INTERNAL_SERVER_ERROR`. Stack traces and any other
+ * extensions never leave the process.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const where = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
+    if (isGatewayError(original)) {
+      return { message: original.message, ...where, extensions: { ...original.details, code: original.code } };
+    }
+    const code = formatted.extensions?.['code'];
+    if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+      return { message: formatted.message, ...where, extensions: { code } };
+    }
+    logger.error({ err: original }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
+    return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}

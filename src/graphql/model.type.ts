@@ -1,0 +1,91 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { TensorSpec } from '../inference/backend';
+import type { ModelEntry } from '../registry/model-registry';
+import type { ModelVersion, VersionStatus } from '../registry/model-version';
+
+/** GraphQL mirror of {@link VersionStatus}; the record type makes the compiler flag a missing state. */
+export const ModelVersionState: { [K in VersionStatus]: K } = {
+  UNLOADED: 'UNLOADED',
+  LOADING: 'LOADING',
+  READY: 'READY',
+  FAILED: 'FAILED',
+};
+registerEnumType(ModelVersionState, { name: 'ModelVersionState', description: 'Where a model version is in its life.' });
+
+@ObjectType({ description: 'Name, element type and shape of a model input or output.' })
+export class TensorSpecType {
+  @Field() name!: string;
+
+  @Field({ description: 'Element type, e.g. `float64`.' }) dtype!: string;
+
+  @Field(() => [Int], { nullable: 'items', description: 'Dimensions; `null` marks a dynamic one (the batch axis).' })
+  shape!: (number | null)[];
+
+  static from(spec: TensorSpec): TensorSpecType {
+    return { name: spec.name, dtype: spec.dtype, shape: spec.shape.map((d) => (typeof d === 'number' ? d : null)) };
+  }
+}
+
+@ObjectType('ModelVersion', { description: 'One version of a model, as declared by its manifest.' })
+export class ModelVersionType {
+  constructor(private readonly source: ModelVersion) {}
+
+  @Field(() => Int) get version(): number {
+    return this.source.version;
+  }
+
+  @Field(() => ModelVersionState) get state(): VersionStatus {
+    return this.source.state.status;
+  }
+
+  @Field(() => String, { nullable: true, description: 'Why the version failed to load, when `state` is FAILED.' })
+  get failureReason(): string | null {
+    const state = this.source.state;
+    return state.status === 'FAILED' ? state.reason : null;
+  }
+
+  @Field() get description(): string {
+    return this.source.manifest.description;
+  }
+
+  @Field(() => [TensorSpecType]) get inputs(): TensorSpecType[] {
+    return this.source.manifest.inputs.map(TensorSpecType.from);
+  }
+
+  @Field(() => [TensorSpecType]) get outputs(): TensorSpecType[] {
+    return this.source.manifest.outputs.map(TensorSpecType.from);
+  }
+
+  @Field(() => [String], { description: 'The meaning of each output column.' }) get labels(): string[] {
+    return this.source.manifest.labels;
+  }
+
+  @Field({ description: 'SHA-256 of the ONNX file, checked at load.' }) get sha256(): string {
+    return this.source.manifest.sha256;
+  }
+
+  @Field(() => Int) get sizeBytes(): number {
+    return this.source.manifest.sizeBytes;
+  }
+
+  @Field(() => Int, { description: 'Samples per ONNX Runtime run.' }) get maxBatchSize(): number {
+    return this.source.plan.maxBatchSize;
+  }
+}
+
+@ObjectType({ description: 'A served model and its versions.' })
+export class Model {
+  constructor(private readonly entry: ModelEntry) {}
+
+  @Field() get name(): string {
+    return this.entry.name;
+  }
+
+  @Field(() => [ModelVersionType], { description: 'Versions, oldest first.' }) get versions(): ModelVersionType[] {
+    return this.entry.versions.map((v) => new ModelVersionType(v));
+  }
+
+  @Field(() => Int, { description: 'The version `predict` uses when none is given.' }) get defaultVersion(): number {
+    return this.entry.versions[this.entry.versions.length - 1]?.version ?? 0;
+  }
+}

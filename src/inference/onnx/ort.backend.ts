@@ -1,0 +1,61 @@
+import * as ort from 'onnxruntime-node';
+import type { Float64Tensor, InferenceBackend, InferenceSession, TensorDtype, TensorSpec } from '../backend';
+
+/** Options for {@link OrtBackend}; see ONNX Runtime's `SessionOptions`. */
+export interface OrtBackendOptions {
+  /** Threads for one operator; 0 lets ONNX Runtime pick (one per core). */
+  readonly intraOpNumThreads: number;
+}
+
+const DTYPES: Readonly<Record<string, TensorDtype>> = {
+  float64: 'float64',
+  float32: 'float32',
+  int64: 'int64',
+  int32: 'int32',
+};
+
+function specOf(meta: ort.InferenceSession.ValueMetadata): TensorSpec {
+  if (!meta.isTensor) return { name: meta.name, dtype: 'unknown', shape: [] };
+  return { name: meta.name, dtype: DTYPES[meta.type] ?? 'unknown', shape: [...meta.shape] };
+}
+
+/** The only place `onnxruntime-node` is used: CPU sessions for float64 models. */
+export class OrtBackend implements InferenceBackend {
+  readonly name = 'onnxruntime-node';
+
+  constructor(private readonly options: OrtBackendOptions) {}
+
+  async open(modelPath: string): Promise<InferenceSession> {
+    const session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(this.options.intraOpNumThreads > 0 ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+    });
+    return new OrtSession(session);
+  }
+}
+
+class OrtSession implements InferenceSession {
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+
+  constructor(private readonly session: ort.InferenceSession) {
+    this.inputs = Object.freeze(session.inputMetadata.map(specOf));
+    this.outputs = Object.freeze(session.outputMetadata.map(specOf));
+  }
+
+  async run(input: Float64Tensor): Promise<Float64Tensor> {
+    const [inputName] = this.session.inputNames;
+    const [outputName] = this.session.outputNames;
+    if (inputName === undefined || outputName === undefined) throw new Error('model has no input or output');
+    const feeds = { [inputName]: new ort.Tensor('float64', input.data, input.dims) };
+    const result = await this.session.run(feeds, [outputName]);
+    const out = result[outputName];
+    if (out === undefined || out.type !== 'float64') throw new Error(`output ${outputName} is not float64`);
+    return { data: out.data as Float64Array, dims: out.dims };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

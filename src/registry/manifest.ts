@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+const tensorSpec = z.object({
+  name: z.string().min(1),
+  dtype: z.enum(['float64', 'float32', 'int64', 'int32']),
+  shape: z.array(z.union([z.number().int().positive(), z.string().min(1)])).min(1),
+});
+
+/** Model names become URL and folder segments: keep them to a safe alphabet. */
+export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+const manifestSchema = z
+  .object({
+    name: z.string().regex(MODEL_NAME),
+    version: z.number().int().positive(),
+    description: z.string().default(''),
+    file: z.string().regex(/^[A-Za-z0-9._-]+\.onnx$/),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sizeBytes: z.number().int().positive(),
+    inputs: z.array(tensorSpec).length(1),
+    outputs: z.array(tensorSpec).length(1),
+    labels: z.array(z.string().min(1)).min(1),
+    maxBatchSize: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+/** A validated `manifest.json`: the contract of one model version. Unknown keys are kept in `extra`. */
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * Reads and validates `<dir>/manifest.json`.
+ * @throws Error with a message naming every problem (shown to operators in logs, not to clients).
+ */
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, 'manifest.json');
+  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const manifest = parsed.data;
+  const output = manifest.outputs[0];
+  const width = output?.shape[output.shape.length - 1];
+  if (typeof width === 'number' && width !== manifest.labels.length) {
+    throw new Error(`${file}: ${manifest.labels.length} labels for ${width} outputs`);
+  }
+  return manifest;
+}

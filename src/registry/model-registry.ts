@@ -1,0 +1,120 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../errors/error-code';
+import { GatewayError } from '../errors/gateway-error';
+import type { InferenceBackend } from '../inference/backend';
+import { MODEL_NAME, readManifest } from './manifest';
+import { ModelVersion } from './model-version';
+
+/** Dependencies and limits of a {@link ModelRegistry}. */
+export interface ModelRegistryOptions {
+  readonly modelsDir: string;
+  readonly backend: InferenceBackend;
+  readonly batchMaxSize: number;
+  readonly logger: Logger;
+}
+
+/** A model and its versions, newest last. */
+export interface ModelEntry {
+  readonly name: string;
+  readonly versions: readonly ModelVersion[];
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/**
+ * The models the gateway serves, discovered from `<modelsDir>/<name>/<version>/manifest.json`.
+ *
+ * Folders that are not a model name or a positive integer version (a training recipe, say) are ignored; a version
+ * whose manifest is invalid is logged and skipped, so one bad folder never keeps the others from serving.
+ */
+export class ModelRegistry {
+  private readonly models = new Map<string, ModelVersion[]>();
+
+  constructor(private readonly options: ModelRegistryOptions) {}
+
+  /** Scans the models folder. */
+  async discover(): Promise<void> {
+    const { modelsDir, batchMaxSize, logger } = this.options;
+    for (const name of (await subdirectories(modelsDir)).filter((n) => MODEL_NAME.test(n))) {
+      const versions: ModelVersion[] = [];
+      for (const folder of await subdirectories(path.join(modelsDir, name))) {
+        if (!/^[1-9][0-9]{0,8}$/.test(folder)) continue;
+        const dir = path.join(modelsDir, name, folder);
+        try {
+          const manifest = await readManifest(dir);
+          if (manifest.name !== name || manifest.version !== Number(folder)) {
+            throw new Error(`manifest says ${manifest.name}@${manifest.version}, folder says ${name}@${folder}`);
+          }
+          versions.push(new ModelVersion(manifest, dir, batchMaxSize));
+        } catch (error) {
+          logger.error({ err: error, dir }, 'skipping model version with an invalid manifest');
+        }
+      }
+      if (versions.length > 0) this.models.set(name, versions.sort((a, b) => a.version - b.version));
+    }
+  }
+
+  /** Loads every discovered version; failures are logged and leave the version `FAILED`. */
+  async loadAll(): Promise<void> {
+    for (const version of this.all()) {
+      const state = await version.load(this.options.backend);
+      if (state.status === 'FAILED') {
+        this.options.logger.error({ model: version.name, version: version.version, reason: state.reason }, 'model failed to load');
+      } else {
+        this.options.logger.info({ model: version.name, version: version.version }, 'model ready');
+      }
+    }
+  }
+
+  list(): ModelEntry[] {
+    return [...this.models].map(([name, versions]) => ({ name, versions }));
+  }
+
+  get(name: string): ModelEntry | undefined {
+    const versions = this.models.get(name);
+    return versions === undefined ? undefined : { name, versions };
+  }
+
+  /**
+   * The version a request asked for; without a version, the newest one.
+   * @throws GatewayError `MODEL_NOT_FOUND` or `MODEL_VERSION_NOT_FOUND`.
+   */
+  resolve(name: string, version?: number | null): ModelVersion {
+    const versions = this.models.get(name);
+    if (versions === undefined) {
+      throw new GatewayError(ErrorCode.MODEL_NOT_FOUND, `Unknown model "${name}".`, {
+        model: name,
+        available: [...this.models.keys()],
+      });
+    }
+    const found = version == null ? versions[versions.length - 1] : versions.find((v) => v.version === version);
+    if (found === undefined) {
+      throw new GatewayError(ErrorCode.MODEL_VERSION_NOT_FOUND, `Model "${name}" has no version ${String(version)}.`, {
+        model: name,
+        version,
+        available: versions.map((v) => v.version),
+      });
+    }
+    return found;
+  }
+
+  /** Ready for traffic: at least one model, and every discovered version loaded. */
+  isReady(): boolean {
+    const all = this.all();
+    return all.length > 0 && all.every((v) => v.state.status === 'READY');
+  }
+
+  /** Releases every session. */
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((v) => v.unload()));
+  }
+
+  private all(): ModelVersion[] {
+    return [...this.models.values()].flat();
+  }
+}

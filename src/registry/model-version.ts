@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCode } from '../errors/error-code';
+import { GatewayError } from '../errors/gateway-error';
+import type { InferenceBackend, InferenceSession, TensorSpec } from '../inference/backend';
+import type { RunPlan } from '../inference/batch-runner';
+import type { Manifest } from './manifest';
+import { checkSignature } from './signature';
+
+/** Where a model version is in its life; the `status` strings are also the GraphQL enum values. */
+export type VersionState =
+  | { readonly status: 'UNLOADED' }
+  | { readonly status: 'LOADING'; readonly since: Date }
+  | { readonly status: 'READY'; readonly session: InferenceSession; readonly loadedAt: Date }
+  | { readonly status: 'FAILED'; readonly reason: string; readonly at: Date };
+
+export type VersionStatus = VersionState['status'];
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** One version of one model: its manifest, its files, and its session once loaded. */
+export class ModelVersion {
+  private current: VersionState = { status: 'UNLOADED' };
+  /** Non-batch input dimensions and batch size used for every run of this version. */
+  readonly plan: RunPlan;
+  /** Values per sample (product of {@link RunPlan.sampleDims}). */
+  readonly sampleLength: number;
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly dir: string,
+    batchMaxSize: number,
+  ) {
+    const input = manifest.inputs[0] as TensorSpec;
+    const sampleDims = input.shape.slice(1).map((d) => {
+      if (typeof d !== 'number') throw new Error(`${manifest.name}: only the batch axis may be dynamic`);
+      return d;
+    });
+    this.plan = Object.freeze({ sampleDims, maxBatchSize: Math.min(batchMaxSize, manifest.maxBatchSize ?? Infinity) });
+    this.sampleLength = sampleDims.reduce((a, b) => a * b, 1);
+  }
+
+  get name(): string {
+    return this.manifest.name;
+  }
+
+  get version(): number {
+    return this.manifest.version;
+  }
+
+  get state(): VersionState {
+    return this.current;
+  }
+
+  /**
+   * Verifies the file against the manifest (size, sha256), opens it, and checks the runtime's view of its
+   * signature. Never throws: a failure leaves the version `FAILED` with an operator-facing reason.
+   */
+  async load(backend: InferenceBackend): Promise<VersionState> {
+    if (this.current.status === 'READY' || this.current.status === 'LOADING') return this.current;
+    this.current = { status: 'LOADING', since: new Date() };
+    const file = path.join(this.dir, this.manifest.file);
+    try {
+      const { size } = await stat(file);
+      if (size !== this.manifest.sizeBytes) throw new Error(`size ${size} differs from manifest ${this.manifest.sizeBytes}`);
+      const digest = await sha256Of(file);
+      if (digest !== this.manifest.sha256) throw new Error(`sha256 ${digest} differs from manifest`);
+      const session = await backend.open(file);
+      const mismatch = checkSignature(this.manifest, session);
+      if (mismatch !== undefined) {
+        await session.release();
+        throw new Error(mismatch);
+      }
+      this.current = { status: 'READY', session, loadedAt: new Date() };
+    } catch (error) {
+      // The reason is shown to clients: keep the runtime's words, not the server's folder layout.
+      const message = error instanceof Error ? error.message : String(error);
+      this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), at: new Date() };
+    }
+    return this.current;
+  }
+
+  /** Releases the session, if any. */
+  async unload(): Promise<void> {
+    const state = this.current;
+    this.current = { status: 'UNLOADED' };
+    if (state.status === 'READY') await state.session.release();
+  }
+
+  /** The session to run on, or `MODEL_NOT_READY` naming the state the version is in. */
+  session(): InferenceSession {
+    const state = this.current;
+    switch (state.status) {
+      case 'READY':
+        return state.session;
+      case 'UNLOADED':
+      case 'LOADING':
+      case 'FAILED':
+        throw new GatewayError(
+          ErrorCode.MODEL_NOT_READY,
+          `Model ${this.name} version ${this.version} is not ready (${state.status}).`,
+          { model: this.name, version: this.version, state: state.status },
+        );
+      default:
+        return assertNever(state);
+    }
+  }
+}
+
+/** Compile-time exhaustiveness check for switches over discriminated unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected variant: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,73 @@
+/** A minimal GraphQL client over real HTTP, including GraphQL multipart request spec uploads. */
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly body: {
+    data?: T | null;
+    errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> & { code?: string } }[];
+  };
+}
+
+export const PREDICT = /* GraphQL */ `
+  mutation Predict($model: String!, $version: Int, $file: Upload!) {
+    predict(model: $model, version: $version, file: $file) {
+      model
+      version
+      shape
+      outputs
+      labels
+      samples { id index label probabilities }
+    }
+  }
+`;
+
+export async function postJson<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: (await res.json()) as GraphQLResponse<T>['body'] };
+}
+
+export interface UploadOptions {
+  readonly query?: string;
+  readonly variables?: Record<string, unknown>;
+  readonly filename?: string;
+  readonly contentType?: string;
+  /** Apollo's CSRF prevention requires this header on multipart requests. */
+  readonly preflight?: boolean;
+}
+
+/** Sends one file as a multipart GraphQL request; by default the `predict` mutation on `ecg-rhythm`. */
+export async function upload<T = { predict: PredictionJson }>(
+  url: string,
+  file: Uint8Array | string,
+  options: UploadOptions = {},
+): Promise<GraphQLResponse<T>> {
+  const variables = { model: 'ecg-rhythm', ...options.variables, file: null };
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: options.query ?? PREDICT, variables }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  const blob = new Blob([file], { type: options.contentType ?? 'application/octet-stream' });
+  form.append('0', blob, options.filename ?? 'batch.xml');
+  const headers: Record<string, string> = options.preflight === false ? {} : { 'apollo-require-preflight': 'true' };
+  const res = await fetch(url, { method: 'POST', body: form, headers });
+  const text = await res.text();
+  let body: GraphQLResponse<T>['body'];
+  try {
+    body = JSON.parse(text) as GraphQLResponse<T>['body'];
+  } catch {
+    throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, body };
+}
+
+export interface PredictionJson {
+  model: string;
+  version: number;
+  shape: number[];
+  outputs: number[][];
+  labels: string[];
+  samples: { id: string; index: number; label: string; probabilities: number[] }[];
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 4000,
+      host: '0.0.0.0',
+      modelsDir: path.resolve('/srv/app', 'models'),
+      maxUploadBytes: 64 * 1024 * 1024,
+      batchMaxSize: 32,
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads and converts variables, treating empty strings as unset', () => {
+    const config = loadConfig({ PORT: '8080', BATCH_MAX_SIZE: '8', MAX_UPLOAD_BYTES: '', NODE_ENV: 'production' }, '/x');
+    expect(config.port).toBe(8080);
+    expect(config.batchMaxSize).toBe(8);
+    expect(config.maxUploadBytes).toBe(64 * 1024 * 1024);
+    expect(config.env).toBe('production');
+  });
+
+  it('reports every invalid variable at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', BATCH_MAX_SIZE: '0', NODE_ENV: 'staging', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'BATCH_MAX_SIZE', 'NODE_ENV', 'LOG_LEVEL']) expect(problems).toContain(name);
+    expect((caught as ConfigError).problems).toHaveLength(4);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
