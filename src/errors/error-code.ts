@@ -12,7 +12,9 @@ export enum ErrorCode {
   BAD_REQUEST = 'BAD_REQUEST',
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
 
-  // Uploads.
+  // Uploads and request bodies.
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  TOO_MANY_FILES = 'TOO_MANY_FILES',
   UPLOAD_FAILED = 'UPLOAD_FAILED',
   FILE_TOO_LARGE = 'FILE_TOO_LARGE',
   UNSUPPORTED_FILE_TYPE = 'UNSUPPORTED_FILE_TYPE',
@@ -49,6 +51,8 @@ export const httpStatusOf: Readonly<Partial<Record<ErrorCode, number>>> = Object
   [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.UPLOAD_FAILED]: 400,
   [ErrorCode.FILE_TOO_LARGE]: 413,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.TOO_MANY_FILES]: 413,
   [ErrorCode.SHUTTING_DOWN]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 });

@@ -1,6 +1,6 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { ErrorCode } from '../errors/error-code';
+import { ErrorCode, httpStatusOf } from '../errors/error-code';
 
 interface HttpishError {
   status?: number;
@@ -10,13 +10,13 @@ interface HttpishError {
 }
 
 /** Sends a GraphQL-shaped error body, so clients parse every failure the same way. */
-export function sendError(res: Parameters<RequestHandler>[1], status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+export function sendError(res: Response, code: ErrorCode, message: string): void {
+  res.status(httpStatusOf[code] ?? 400).json({ errors: [{ message, extensions: { code } }] });
 }
 
 /**
  * Errors raised before GraphQL runs: body parsing and multipart processing. Client errors (4xx with `expose`, the
- * http-errors convention that busboy/body-parser/graphql-upload follow) keep their message; others are masked.
+ * http-errors convention that body-parser and graphql-upload-minimal follow) keep their message; others are masked.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: HttpishError, _req, res, next) => {
@@ -25,13 +25,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const status = err.status ?? err.statusCode ?? 500;
+    const message = err.message ?? 'Bad request.';
     if (status === 413) {
-      sendError(res, 413, ErrorCode.FILE_TOO_LARGE, err.message ?? 'Request too large.');
+      // graphql-upload-minimal reports both limits it checks here with 413; file sizes are checked later, per file.
+      sendError(res, /max file uploads exceeded/.test(message) ? ErrorCode.TOO_MANY_FILES : ErrorCode.PAYLOAD_TOO_LARGE, message);
     } else if (status >= 400 && status < 500 && err.expose !== false) {
-      sendError(res, status, ErrorCode.BAD_REQUEST, err.message ?? 'Bad request.');
+      sendError(res, ErrorCode.BAD_REQUEST, message);
     } else {
       logger.error({ err }, 'unexpected error before GraphQL execution');
-      sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+      sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
     }
   };
 }

@@ -59,7 +59,7 @@ export class Gateway {
     app.use(healthRoutes(registry, () => this.state));
     app.use('/graphql', (_req, res, next) => {
       if (admitsRequests(this.state)) next();
-      else sendError(res.set('Connection', 'close'), 503, ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
+      else sendError(res.set('Connection', 'close'), ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
     });
     app.use(
       '/graphql',

@@ -39,28 +39,36 @@ export interface UploadOptions {
   readonly preflight?: boolean;
 }
 
-/** Sends one file as a multipart GraphQL request; by default the `predict` mutation on `ecg-rhythm`. */
-export async function upload<T = { predict: PredictionJson }>(
-  url: string,
-  file: Uint8Array | string,
-  options: UploadOptions = {},
-): Promise<GraphQLResponse<T>> {
+function predictForm(file: Uint8Array | string, options: UploadOptions): FormData {
   const variables = { model: 'ecg-rhythm', ...options.variables, file: null };
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: options.query ?? PREDICT, variables }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   const blob = new Blob([file], { type: options.contentType ?? 'application/octet-stream' });
   form.append('0', blob, options.filename ?? 'batch.xml');
+  return form;
+}
+
+/** The encoded multipart body of a `predict` request, for tests that control how it is sent. */
+export async function multipartBody(file: Uint8Array | string, options: UploadOptions = {}): Promise<{ body: Uint8Array; contentType: string }> {
+  const encoded = new Response(predictForm(file, options));
+  return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? '' };
+}
+
+/** Sends one file as a multipart GraphQL request; by default the `predict` mutation on `ecg-rhythm`. */
+export async function upload<T = { predict: PredictionJson }>(
+  url: string,
+  file: Uint8Array | string,
+  options: UploadOptions = {},
+): Promise<GraphQLResponse<T>> {
   const headers: Record<string, string> = options.preflight === false ? {} : { 'apollo-require-preflight': 'true' };
-  const res = await fetch(url, { method: 'POST', body: form, headers });
+  const res = await fetch(url, { method: 'POST', body: predictForm(file, options), headers });
   const text = await res.text();
-  let body: GraphQLResponse<T>['body'];
   try {
-    body = JSON.parse(text) as GraphQLResponse<T>['body'];
+    return { status: res.status, body: JSON.parse(text) as GraphQLResponse<T>['body'] };
   } catch {
     throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, body };
 }
 
 export interface PredictionJson {

@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile TypeScript and the libxmljs2 addon with the toolchain, ship only what runs.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=4000 MODELS_DIR=/app/models
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY schema ./schema
+# Only the served artefacts: manifests and ONNX files, not the training recipe or held-out data.
+COPY models/ecg-rhythm/1/manifest.json models/ecg-rhythm/1/model.onnx ./models/ecg-rhythm/1/
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:4000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# `node` directly (not npm) so SIGTERM reaches the gateway and in-flight requests drain.
+CMD ["node", "dist/main.js"]

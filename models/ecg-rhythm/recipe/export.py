@@ -1,0 +1,137 @@
+"""ONNX export, held-out set and manifest (including drift reference statistics).
+
+Why the manifest carries statistics: the gateway's drift monitor compares live
+traffic with the training population by population stability index, so it
+needs quantile bins computed once, here, on the training split.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from dataset import LABELS
+from ecg_synth import DURATION_S, FS_HZ, N_SAMPLES, RESOLUTION_MV
+
+OPSET = 13
+INPUT_NAME, OUTPUT_NAME = "signal", "probabilities"
+DESCRIPTION = ("1-D CNN classifying 10 s single-lead ECGs sampled at 500 Hz: "
+               "normal sinus rhythm vs atrial fibrillation.")
+HIGH_FREQ_HZ = 40.0
+
+
+def export_onnx(model: nn.Module, path: Path) -> bytes:
+    """Trace with a double example, opset 13, dynamic batch axis N; returns the bytes written."""
+    model.eval()
+    example = torch.zeros(2, N_SAMPLES, 1, dtype=torch.float64)
+    buf = io.BytesIO()
+    torch.onnx.export(model, example, buf, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                      dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}},
+                      opset_version=OPSET, do_constant_folding=True)
+    proto = onnx.load_from_string(buf.getvalue())
+    proto.doc_string = "infergraph ecg-rhythm: " + DESCRIPTION
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    Path(path).write_bytes(data)
+    return data
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def record_statistics(x: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-record statistics of the raw signal (n, 5000, 1) that the drift monitor tracks.
+
+    dominantFrequencyHz: argmax of |FFT| excluding DC. highFrequencyEnergyRatio:
+    spectral energy above 40 Hz over total energy with the DC bin excluded.
+    """
+    s = x[:, :, 0]
+    power = np.abs(np.fft.rfft(s, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(s.shape[1], 1.0 / FS_HZ)
+    ac = power[:, 1:]
+    total = ac.sum(axis=1)
+    high = ac[:, freqs[1:] > HIGH_FREQ_HZ].sum(axis=1)
+    return {"mean": s.mean(axis=1), "std": s.std(axis=1), "min": s.min(axis=1), "max": s.max(axis=1),
+            "dominantFrequencyHz": freqs[1:][ac.argmax(axis=1)],
+            "highFrequencyEnergyRatio": np.where(total > 0, high / np.maximum(total, 1e-300), 0.0)}
+
+
+def decile_histogram(values: np.ndarray) -> dict:
+    """11 edges (outer ones +-inf, written as null) from the deciles; bins are [lo, hi)."""
+    inner = np.quantile(values, np.linspace(0.1, 0.9, 9))
+    counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=10)
+    return {"binEdges": [None] + [float(e) for e in inner] + [None],
+            "proportions": [float(c) for c in counts / counts.sum()]}
+
+
+def reference_statistics(x_train: np.ndarray, proba_train: np.ndarray) -> dict:
+    """Input statistics (mean/std/deciles) and output mix/confidence on the training split."""
+    inputs = {}
+    for name, vals in record_statistics(x_train).items():
+        inputs[name] = {"mean": float(vals.mean()), "std": float(vals.std()), **decile_histogram(vals)}
+    pred = proba_train.argmax(axis=1)
+    mix = [float(np.mean(pred == k)) for k in range(len(LABELS))]
+    return {"source": "training split", "inputs": inputs,
+            "outputs": {"classMix": mix, "confidence": decile_histogram(proba_train.max(axis=1))}}
+
+
+def write_heldout(directory: Path, x: np.ndarray, y: np.ndarray, expected: np.ndarray) -> None:
+    """inputs.npy float64 (N,5000,1), labels.npy int64 (N,), expected_outputs.npy float64 (N,2)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    np.save(directory / "inputs.npy", np.ascontiguousarray(x, dtype=np.float64))
+    np.save(directory / "labels.npy", np.ascontiguousarray(y, dtype=np.int64))
+    np.save(directory / "expected_outputs.npy", np.ascontiguousarray(expected, dtype=np.float64))
+
+
+def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, test: dict,
+                   validation: dict, reference: dict) -> dict:
+    """The manifest the TypeScript gateway parses; key names and order are a contract."""
+    return {
+        "name": "ecg-rhythm",
+        "version": 1,
+        "description": DESCRIPTION,
+        "file": model_path.name,
+        "sha256": sha256_file(model_path),
+        "sizeBytes": model_path.stat().st_size,
+        "inputs": [{"name": INPUT_NAME, "dtype": "float64", "shape": ["N", N_SAMPLES, 1]}],
+        "outputs": [{"name": OUTPUT_NAME, "dtype": "float64", "shape": ["N", len(LABELS)]}],
+        "labels": list(LABELS),
+        "signal": {"samplingRateHz": FS_HZ, "durationSeconds": int(DURATION_S), "units": "mV",
+                   "resolution": RESOLUTION_MV},
+        "maxBatchSize": 32,
+        "framework": {"name": "pytorch", "version": torch.__version__, "onnxOpset": OPSET,
+                      "onnxVersion": onnx.__version__},
+        "training": {"seed": seed, "recipe": "models/ecg-rhythm/recipe/build.py", "epochs": epochs,
+                     "dataset": dataset},
+        "evaluation": {"test": test, "validation": validation},
+        "referenceStatistics": reference,
+        "heldout": {"inputs": "heldout/inputs.npy", "labels": "heldout/labels.npy",
+                    "expectedOutputs": "heldout/expected_outputs.npy", "xml": "heldout/inputs.xml"},
+    }
+
+
+def to_json(value: object, level: int = 0) -> str:
+    """2-space indented JSON with lists of scalars kept on one line (readable bins and shapes).
+
+    allow_nan=False guarantees that no NaN/Infinity (invalid JSON) sneaks in.
+    """
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {to_json(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + to_json(v, level + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    """Write the manifest as 2-space JSON followed by a newline."""
+    Path(path).write_text(to_json(manifest) + "\n")

@@ -1,0 +1,23 @@
+// Prints one "tests: N passed, N failed" line from the jest JSON report and the pytest JUnit report.
+const fs = require('node:fs');
+
+let passed = 0;
+let failed = 0;
+try {
+  const jest = JSON.parse(fs.readFileSync('.reports/jest.json', 'utf8'));
+  passed += jest.numPassedTests;
+  failed += jest.numFailedTests;
+} catch {
+  failed += 1; // no report: the jest run did not complete
+}
+try {
+  const xml = fs.readFileSync('.reports/pytest.xml', 'utf8');
+  const suite = /<testsuite[^>]*>/.exec(xml)?.[0] ?? '';
+  const attr = (name) => Number(new RegExp(`${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+  const bad = attr('failures') + attr('errors');
+  passed += attr('tests') - bad - attr('skipped');
+  failed += bad;
+} catch {
+  failed += 1;
+}
+process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { postJson, upload, type PredictionJson } from '../support/graphql-client';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { npyBytes } from '../support/npy';
+import { HELDOUT, directRun, readNpy, sameBits } from '../support/reference';
+
+const inputs = readNpy(path.join(HELDOUT, 'inputs.npy'));
+const labels = readNpy(path.join(HELDOUT, 'labels.npy'));
+const values = inputs.data as Float64Array;
+const [count = 0, length = 0] = inputs.shape;
+
+let gw: RunningGateway;
+let direct: Float64Array;
+
+beforeAll(async () => {
+  gw = await startGateway();
+  direct = await directRun(values, [length, 1]);
+});
+afterAll(() => gw.stop());
+
+function flat(prediction: PredictionJson): Float64Array {
+  return Float64Array.from(prediction.outputs.flat());
+}
+
+describe('predict over HTTP with the shipped ecg-rhythm model', () => {
+  it('answers the committed held-out XML with outputs bit-identical to direct ONNX Runtime runs', async () => {
+    const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
+    const res = await upload(gw.graphqlUrl, xml, { filename: 'inputs.xml', contentType: 'application/xml' });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    const prediction = res.body.data?.predict as PredictionJson;
+    expect(prediction).toMatchObject({ model: 'ecg-rhythm', version: 1, shape: [count, 2], labels: ['normal', 'atrial_fibrillation'] });
+    expect(sameBits(flat(prediction), direct)).toBe(true);
+  });
+
+  it('reaches at least 0.97 held-out accuracy through the API, matching the manifest', async () => {
+    const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
+    const prediction = (await upload(gw.graphqlUrl, xml)).body.data?.predict as PredictionJson;
+    const truth = Array.from(labels.data as BigInt64Array, Number);
+    const correct = prediction.samples.filter((s, i) => s.label === prediction.labels[truth[i] as number]).length;
+    const accuracy = correct / count;
+    expect(accuracy).toBeGreaterThanOrEqual(0.97);
+    const manifest = JSON.parse(readFileSync(path.join(HELDOUT, '..', 'manifest.json'), 'utf8'));
+    expect(accuracy).toBeCloseTo(manifest.evaluation.test.accuracy, 10);
+  });
+
+  it('names samples by their XML id and keeps upload order', async () => {
+    const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'), 'utf8');
+    const ids = [...xml.matchAll(/<sample id="([^"]+)"/g)].map((m) => m[1]);
+    const prediction = (await upload(gw.graphqlUrl, xml)).body.data?.predict as PredictionJson;
+    expect(prediction.samples.map((s) => s.id)).toEqual(ids);
+    expect(prediction.samples.map((s) => s.index)).toEqual(ids.map((_, i) => i));
+    for (const sample of prediction.samples) {
+      expect(sample.probabilities).toEqual(prediction.outputs[sample.index]);
+      const best = sample.probabilities[0]! >= sample.probabilities[1]! ? 0 : 1;
+      expect(sample.label).toBe(prediction.labels[best]);
+    }
+  });
+
+  it('accepts the held-out .npy (float64, (x, 5000, 1)) with the same outputs', async () => {
+    const npy = readFileSync(path.join(HELDOUT, 'inputs.npy'));
+    const res = await upload(gw.graphqlUrl, npy, { filename: 'inputs.npy' });
+    expect(res.body.errors).toBeUndefined();
+    const prediction = res.body.data?.predict as PredictionJson;
+    expect(sameBits(flat(prediction), direct)).toBe(true);
+    expect(prediction.samples[3]?.id).toBe('3');
+  });
+
+  it('accepts float64 .npy of shape (x, 5000)', async () => {
+    const first = values.subarray(0, 40 * length);
+    const res = await upload(gw.graphqlUrl, npyBytes({ descr: '<f8', shape: [40, length], data: first }), { filename: 'x.npy' });
+    expect(res.body.errors).toBeUndefined();
+    expect(sameBits(flat(res.body.data?.predict as PredictionJson), direct.subarray(0, 80))).toBe(true);
+  });
+
+  it('accepts float32 .npy, widened exactly to float64', async () => {
+    const f32 = Float32Array.from(values.subarray(0, 5 * length));
+    const res = await upload(gw.graphqlUrl, npyBytes({ descr: '<f4', shape: [5, length, 1], data: f32 }), { filename: 'x.npy' });
+    expect(res.body.errors).toBeUndefined();
+    const expected = await directRun(Float64Array.from(f32), [length, 1]);
+    expect(sameBits(flat(res.body.data?.predict as PredictionJson), expected)).toBe(true);
+  });
+
+  it('runs an explicit version', async () => {
+    const npy = npyBytes({ descr: '<f8', shape: [1, length], data: values.subarray(0, length) });
+    const res = await upload(gw.graphqlUrl, npy, { variables: { version: 1 } });
+    expect(res.body.data?.predict.version).toBe(1);
+  });
+});
+
+describe('models query and health endpoints', () => {
+  it('lists ecg-rhythm with its state and input/output specs', async () => {
+    const res = await postJson<{ models: unknown[] }>(
+      gw.graphqlUrl,
+      '{ models { name defaultVersion versions { version state failureReason labels sha256 maxBatchSize inputs { name dtype shape } outputs { name dtype shape } } } }',
+    );
+    expect(res.body.data?.models).toEqual([
+      {
+        name: 'ecg-rhythm',
+        defaultVersion: 1,
+        versions: [
+          expect.objectContaining({
+            version: 1,
+            state: 'READY',
+            failureReason: null,
+            labels: ['normal', 'atrial_fibrillation'],
+            maxBatchSize: 32,
+            inputs: [{ name: 'signal', dtype: 'float64', shape: [null, 5000, 1] }],
+            outputs: [{ name: 'probabilities', dtype: 'float64', shape: [null, 2] }],
+          }),
+        ],
+      },
+    ]);
+  });
+
+  it('returns null for an unknown model name', async () => {
+    const res = await postJson<{ model: unknown }>(gw.graphqlUrl, '{ model(name: "nope") { name } }');
+    expect(res.body).toEqual({ data: { model: null } });
+  });
+
+  it('reports alive and ready', async () => {
+    const health = await fetch(`${gw.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${gw.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', models: [{ model: 'ecg-rhythm', version: 1, state: 'READY' }] });
+  });
+});
