@@ -12,7 +12,7 @@ export const ModelVersionState: { [K in VersionStatus]: K } = {
 };
 registerEnumType(ModelVersionState, { name: 'ModelVersionState', description: 'Where a model version is in its life.' });
 
-@ObjectType({ description: 'Name, element type and shape of a model input or output.' })
+@ObjectType('TensorSpec', { description: 'Name, element type and shape of a model input or output.' })
 export class TensorSpecType {
   @Field() name!: string;
 

@@ -1,8 +1,8 @@
-import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Int, Mutation, Resolver } from 'type-graphql';
 import type { PredictionService } from '../prediction/prediction.service';
 import { Prediction } from './prediction.type';
 import { uploadSource } from './upload-source';
+import { PendingUpload, UploadScalar } from './upload.scalar';
 
 /** The `predict` mutation: a thin adapter from GraphQL arguments to {@link PredictionService}. */
 @Resolver(() => Prediction)
@@ -19,12 +19,12 @@ export class PredictionResolver {
   })
   async predict(
     @Arg('model', { description: 'Model name, e.g. `ecg-rhythm`.' }) model: string,
-    @Arg('file', () => GraphQLUpload, { description: 'The batch, sent as a multipart upload.' })
-    file: Promise<FileUpload>,
+    @Arg('file', () => UploadScalar, { description: 'The batch, sent as a multipart upload.' })
+    file: PendingUpload,
     @Arg('version', () => Int, { nullable: true, description: 'A specific version; default: the newest.' })
     version?: number | null,
   ): Promise<Prediction> {
-    const result = await this.predictions.predict({ model, version, file: uploadSource(file, this.maxUploadBytes) });
+    const result = await this.predictions.predict({ model, version, file: uploadSource(file.file, this.maxUploadBytes) });
     return new Prediction(result);
   }
 }

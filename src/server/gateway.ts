@@ -39,6 +39,8 @@ export class Gateway {
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
       csrfPrevention: true,
+      // main.ts owns signals: Apollo's own handler would re-raise SIGTERM and end the process before models are freed.
+      stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
         ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),

@@ -25,28 +25,35 @@ async function expectStillServing(): Promise<void> {
 
 const f8 = (shape: number[]) => npyBytes({ descr: '<f8', shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
 
-const cases: [string, string | Uint8Array, string, Record<string, unknown>?][] = [
-  ['malformed XML', `<batch xmlns="${NS}"><sample>1 2`, 'XML_MALFORMED'],
-  ['binary junk', Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919) % 251), 'UNSUPPORTED_FILE_TYPE'],
-  ['plain text', 'hello, world', 'UNSUPPORTED_FILE_TYPE'],
-  ['a non-number token', xmlBatch([`${tokens(10)} abc`]), 'XML_SCHEMA_INVALID'],
-  ['an unknown element', `<batch xmlns="${NS}"><sample>1</sample><extra/></batch>`, 'XML_SCHEMA_INVALID'],
-  ['the wrong namespace', '<batch xmlns="urn:other"><sample>1</sample></batch>', 'XML_SCHEMA_INVALID'],
-  ['a short sample', xmlBatch([tokens(L), tokens(L - 1)]), 'WRONG_SAMPLE_LENGTH', { sampleIndex: 1, expected: L, actual: L - 1 }],
-  ['a long sample', xmlBatch([tokens(L + 1)], { ids: ['long-one'] }), 'WRONG_SAMPLE_LENGTH', { sampleId: 'long-one' }],
-  ['NaN', xmlBatch([tokens(L, (i) => (i === 17 ? 'NaN' : '0.5'))]), 'NON_FINITE_VALUE', { sampleIndex: 0, valueIndex: 17 }],
-  ['INF', xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]), 'NON_FINITE_VALUE', { sampleIndex: 1, valueIndex: 4 }],
-  ['an empty batch', `<?xml version="1.0"?><batch xmlns="${NS}"/>`, 'EMPTY_BATCH'],
-  ['an empty file', new Uint8Array(0), 'EMPTY_BATCH'],
-  ['too many samples', xmlBatch([tokens(L), tokens(L), tokens(L), tokens(L)]), 'TOO_MANY_SAMPLES', { limit: 3, actual: 4 }],
-  ['a truncated .npy', f8([1, L]).subarray(0, 1000), 'NPY_MALFORMED'],
-  ['an int64 .npy', npyBytes({ descr: '<i8', shape: [1, L], data: new BigInt64Array(L) }), 'NPY_UNSUPPORTED'],
-  ['an .npy of the wrong length', f8([2, 4000]), 'WRONG_SAMPLE_LENGTH'],
-  ['an empty .npy', f8([0, L, 1]), 'EMPTY_BATCH'],
+interface BadInput {
+  readonly name: string;
+  readonly body: string | Uint8Array;
+  readonly code: string;
+  readonly details?: Record<string, unknown>;
+}
+
+const cases: BadInput[] = [
+  { name: 'malformed XML', body: `<batch xmlns="${NS}"><sample>1 2`, code: 'XML_MALFORMED' },
+  { name: 'binary junk', body: Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919) % 251), code: 'UNSUPPORTED_FILE_TYPE' },
+  { name: 'plain text', body: 'hello, world', code: 'UNSUPPORTED_FILE_TYPE' },
+  { name: 'a non-number token', body: xmlBatch([`${tokens(10)} abc`]), code: 'XML_SCHEMA_INVALID' },
+  { name: 'an unknown element', body: `<batch xmlns="${NS}"><sample>1</sample><extra/></batch>`, code: 'XML_SCHEMA_INVALID' },
+  { name: 'the wrong namespace', body: '<batch xmlns="urn:other"><sample>1</sample></batch>', code: 'XML_SCHEMA_INVALID' },
+  { name: 'a short sample', body: xmlBatch([tokens(L), tokens(L - 1)]), code: 'WRONG_SAMPLE_LENGTH', details: { sampleIndex: 1, expected: L, actual: L - 1 } },
+  { name: 'a long sample', body: xmlBatch([tokens(L + 1)], { ids: ['long-one'] }), code: 'WRONG_SAMPLE_LENGTH', details: { sampleId: 'long-one' } },
+  { name: 'NaN', body: xmlBatch([tokens(L, (i) => (i === 17 ? 'NaN' : '0.5'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 0, valueIndex: 17 } },
+  { name: 'INF', body: xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 1, valueIndex: 4 } },
+  { name: 'an empty batch', body: `<?xml version="1.0"?><batch xmlns="${NS}"/>`, code: 'EMPTY_BATCH' },
+  { name: 'an empty file', body: new Uint8Array(0), code: 'EMPTY_BATCH' },
+  { name: 'too many samples', body: xmlBatch([tokens(L), tokens(L), tokens(L), tokens(L)]), code: 'TOO_MANY_SAMPLES', details: { limit: 3, actual: 4 } },
+  { name: 'a truncated .npy', body: f8([1, L]).subarray(0, 1000), code: 'NPY_MALFORMED' },
+  { name: 'an int64 .npy', body: npyBytes({ descr: '<i8', shape: [1, L], data: new BigInt64Array(L) }), code: 'NPY_UNSUPPORTED' },
+  { name: 'an .npy of the wrong length', body: f8([2, 4000]), code: 'WRONG_SAMPLE_LENGTH' },
+  { name: 'an empty .npy', body: f8([0, L, 1]), code: 'EMPTY_BATCH' },
 ];
 
 describe('every bad input gets its own code and the gateway keeps serving', () => {
-  it.each(cases)('%s', async (_name, body, code, details) => {
+  it.each(cases)('$name', async ({ body, code, details }) => {
     const res = await upload(gw.graphqlUrl, body);
     expect(res.body.data ?? null).toBeNull();
     expect(codeOf(res)).toBe(code);
@@ -111,5 +118,16 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
     const res = await upload(gw.graphqlUrl, valid, { query: 'mutation($file: Upload!) { predict(file: $file) { nope } }' });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('broken multipart requests', () => {
+  it('answers a map that names a file part the request never sends with UPLOAD_FAILED', async () => {
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }', variables: { f: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+    expect(await res.json()).toMatchObject({ data: null, errors: [{ extensions: { code: 'UPLOAD_FAILED' } }] });
+    await expectStillServing();
   });
 });
