@@ -1,4 +1,5 @@
 import type { FileUpload } from 'graphql-upload-minimal';
+import { safeBasename } from '../codec/detect-format';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { UploadSource, UploadedFile } from '../prediction/prediction.service';
@@ -12,12 +13,6 @@ function uploadError(error: unknown, limit: number): GatewayError {
   if (isGatewayError(error)) return error;
   if ((error as { status?: unknown } | null)?.status === 413) return tooLarge(limit);
   return new GatewayError(ErrorCode.UPLOAD_FAILED, 'The uploaded file could not be read.', {}, { cause: error });
-}
-
-/** Keeps only a plain basename: client file names are untrusted and only used as a format hint. */
-function safeName(filename: string | undefined): string | undefined {
-  const base = filename?.split(/[\\/]/).pop();
-  return base === undefined || base === '' ? undefined : base.slice(0, 255);
 }
 
 /**
@@ -41,7 +36,7 @@ export function uploadSource(upload: Promise<FileUpload>, maxBytes: number): Upl
           chunks.push(chunk);
         }
         if ((stream as { truncated?: boolean }).truncated === true) throw tooLarge(maxBytes);
-        return { bytes: Buffer.concat(chunks, total), filename: safeName(file.filename) };
+        return { bytes: Buffer.concat(chunks, total), filename: safeBasename(file.filename) };
       } catch (error) {
         throw uploadError(error, maxBytes);
       }

@@ -1,14 +1,9 @@
-import type { BatchExpectation, SignalBatch } from '../codec/signal-batch';
+import type { BatchCodec } from '../codec/batch.codec';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelRegistry } from '../registry/model-registry';
-
-/** Decodes uploaded bytes (XML or NPY) into a batch, checking it against the model's expectation. */
-export interface BatchCodec {
-  decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch;
-}
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {

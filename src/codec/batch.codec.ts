@@ -1,0 +1,52 @@
+import { ErrorCode } from '../errors/error-code';
+import { GatewayError } from '../errors/gateway-error';
+import { emptyBatchError } from './batch-errors.factory';
+import { detectBatchFormat } from './detect-format';
+import { createNpyBatchDecoder } from './npy/npy-batch.decoder';
+import type { BatchDecoder, BatchExpectation, BatchFormat, SignalBatch } from './signal-batch';
+import { createLibxmlEngine } from './xml/libxml/libxml.engine';
+import { loadXsdSchema } from './xml/libxml/xsd-schema.loader';
+import { createXmlBatchDecoder } from './xml/xml-batch.decoder';
+
+/** Decodes one uploaded file, whatever its format, into a {@link SignalBatch}; throws only `GatewayError`. */
+export interface BatchCodec {
+  decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch;
+}
+
+/** Settings of {@link createBatchCodec}. */
+export interface BatchCodecOptions {
+  /** Path of `schema/batch.v1.xsd`; read and compiled once, here. */
+  readonly xsdPath: string;
+  /** Largest XML upload accepted (the XML parser's own limit of 10,000,000 bytes applies too). */
+  readonly maxXmlBytes: number;
+}
+
+/**
+ * Builds the production codec: the XML decoder (libxml + the batch XSD) and the NPY decoder behind format
+ * detection. Call once at start-up; a missing or broken XSD fails here.
+ */
+export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
+  const engine = createLibxmlEngine(loadXsdSchema(options.xsdPath));
+  return composeBatchCodec({
+    xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes }),
+    npy: createNpyBatchDecoder(),
+  });
+}
+
+/** Routes each upload to the decoder of its detected format (exposed so tests can plug in their own decoders). */
+export function composeBatchCodec(decoders: Readonly<Record<BatchFormat, BatchDecoder>>): BatchCodec {
+  return {
+    decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch {
+      checkExpectation(expect);
+      if (bytes.length === 0) throw emptyBatchError('The uploaded file is empty.');
+      return decoders[detectBatchFormat(bytes, filename)].decode(bytes, expect);
+    },
+  };
+}
+
+/** The expectation comes from a model's signature; a bad one is a gateway bug, not a client error. */
+function checkExpectation({ sampleLength, maxSamples }: BatchExpectation): void {
+  if (!Number.isSafeInteger(sampleLength) || sampleLength < 1 || !Number.isSafeInteger(maxSamples) || maxSamples < 1) {
+    throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'The model input contract is invalid.', {});
+  }
+}

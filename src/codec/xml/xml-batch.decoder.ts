@@ -1,0 +1,112 @@
+import { ErrorCode } from '../../errors/error-code';
+import { GatewayError, isGatewayError } from '../../errors/gateway-error';
+import {
+  emptyBatchError,
+  nonFiniteValueError,
+  tooManySamplesError,
+  wrongSampleLengthError,
+} from '../batch-errors.factory';
+import type { BatchDecoder, BatchExpectation, SignalBatch } from '../signal-batch';
+import { readSampleValues } from './sample-values.reader';
+import {
+  BATCH_ELEMENT,
+  BATCH_NAMESPACE,
+  SAMPLE_ELEMENT,
+  SAMPLE_ID_ATTRIBUTE,
+  SAMPLE_ID_PATTERN,
+  SCHEMA_LABEL,
+} from './xml-batch.contract';
+import { guardXmlBytes } from './xml-bytes.guard';
+import type { XmlDocumentView, XmlEngine, XmlName, XmlSchemaViolation } from './xml-engine.port';
+
+/** How many schema problems are returned in `details.errors`. */
+const MAX_REPORTED_VIOLATIONS = 5;
+
+const SAMPLE: XmlName = { localName: SAMPLE_ELEMENT, namespaceUri: BATCH_NAMESPACE };
+
+/** Dependencies of {@link createXmlBatchDecoder}. */
+export interface XmlBatchDecoderOptions {
+  readonly engine: XmlEngine;
+  /** Upload size limit for XML; the engine's own `maxDocumentBytes` applies too, whichever is smaller. */
+  readonly maxXmlBytes: number;
+}
+
+/**
+ * Decodes XML batches (contract `schema/batch.v1.xsd`): guard the bytes, parse, count samples, validate against the
+ * XSD, then read every sample's values into one preallocated `Float64Array`. Throws only `GatewayError`.
+ */
+export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): BatchDecoder {
+  const { engine } = options;
+  const maxBytes = Math.min(options.maxXmlBytes, engine.maxDocumentBytes);
+  return {
+    format: 'xml',
+    decode(bytes: Buffer, expect: BatchExpectation): SignalBatch {
+      guardXmlBytes(bytes, maxBytes);
+      const document = withGatewayErrors(() => engine.parse(bytes));
+      checkSampleCount(document, expect);
+      const violations = withGatewayErrors(() => engine.validate(document));
+      if (violations.length > 0) throw schemaInvalidError(violations);
+      return readSamples(document, expect);
+    },
+  };
+}
+
+/**
+ * Empty and oversized batches get their own codes, and are refused before validation, which would otherwise
+ * report an empty batch as a schema error and spend time on samples that will be refused anyway.
+ */
+function checkSampleCount(document: XmlDocumentView, expect: BatchExpectation): void {
+  const { root } = document;
+  if (root.localName !== BATCH_ELEMENT || root.namespaceUri !== BATCH_NAMESPACE) return;
+  if (document.countRootChildren() === 0) throw emptyBatchError();
+  const samples = document.countRootChildren(SAMPLE);
+  if (samples > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples);
+}
+
+function readSamples(document: XmlDocumentView, expect: BatchExpectation): SignalBatch {
+  const { sampleLength } = expect;
+  const samples = document.rootChildren(SAMPLE);
+  // Re-checked because a schema-valid document guarantees it, but a custom engine might not.
+  if (samples.length === 0) throw emptyBatchError();
+  if (samples.length > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples.length);
+
+  const values = new Float64Array(samples.length * sampleLength);
+  const ids: string[] = new Array<string>(samples.length);
+  samples.forEach((sample, index) => {
+    const id = sample.attribute(SAMPLE_ID_ATTRIBUTE) ?? String(index);
+    if (!SAMPLE_ID_PATTERN.test(id)) {
+      throw schemaInvalidError([{ line: sample.line, message: `sample ${index} has an invalid id` }]);
+    }
+    ids[index] = id;
+    const scan = readSampleValues(sample.text(), values, index * sampleLength, sampleLength);
+    if (scan.firstInvalid !== -1) {
+      throw schemaInvalidError([
+        { line: sample.line, message: `'${scan.invalidToken}' (value ${scan.firstInvalid} of sample ${index}) is not a valid xs:double` },
+      ]);
+    }
+    if (scan.count !== sampleLength) throw wrongSampleLengthError(index, id, sampleLength, scan.count);
+    if (scan.firstNonFinite !== -1) throw nonFiniteValueError(index, id, scan.firstNonFinite);
+  });
+  return { format: 'xml', ids, count: samples.length, sampleLength, values };
+}
+
+function schemaInvalidError(violations: readonly XmlSchemaViolation[]): GatewayError {
+  const errors = violations.slice(0, MAX_REPORTED_VIOLATIONS).map(({ line, message }) => ({ line, message }));
+  const first = errors[0] ?? { line: null, message: 'unknown problem' };
+  const where = first.line === null ? '' : ` (line ${first.line})`;
+  return new GatewayError(
+    ErrorCode.XML_SCHEMA_INVALID,
+    `The XML batch does not match the ${SCHEMA_LABEL} schema${where}: ${first.message}`,
+    { errors },
+  );
+}
+
+/** Anything but a GatewayError escaping the engine is an engine failure on this input: report it as malformed. */
+function withGatewayErrors<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (isGatewayError(error)) throw error;
+    throw new GatewayError(ErrorCode.XML_MALFORMED, 'The XML batch could not be parsed.', { line: null, message: 'parser failure' }, { cause: error });
+  }
+}
