@@ -1,0 +1,115 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
+import { OrtBackend } from '../../src/inference/onnx/ort.backend';
+import { postJson, upload } from '../support/graphql-client';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { MODEL_DIR } from '../support/reference';
+import { tokens, xmlBatch } from '../support/xml';
+
+/** A models folder with the shipped model and a copy whose manifest checksum is wrong. */
+function modelsWithABrokenVersion(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'infergraph-models-'));
+  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
+  for (const [name, sha256] of [['ecg-rhythm', manifest.sha256], ['broken', 'f'.repeat(64)]] as const) {
+    const dir = path.join(root, name, '1');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(MODEL_DIR, 'model.onnx'), path.join(dir, 'model.onnx'));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, name, sha256 }));
+  }
+  return root;
+}
+
+const valid = xmlBatch([tokens(5000)]);
+
+describe('a model version that failed to load', () => {
+  let gw: RunningGateway;
+  let root: string;
+  beforeAll(async () => {
+    root = modelsWithABrokenVersion();
+    gw = await startGateway({ MODELS_DIR: root });
+  });
+  afterAll(() => gw.stop());
+
+  it('is listed as FAILED with its reason, without the server path', async () => {
+    const res = await postJson<{ model: { versions: { state: string; failureReason: string }[] } }>(
+      gw.graphqlUrl,
+      '{ model(name: "broken") { versions { state failureReason } } }',
+    );
+    const [version] = res.body.data?.model.versions ?? [];
+    expect(version?.state).toBe('FAILED');
+    expect(version?.failureReason).toMatch(/sha256/);
+    expect(JSON.stringify(res.body)).not.toContain(root);
+  });
+
+  it('answers predict with MODEL_NOT_READY while the healthy model keeps serving', async () => {
+    const res = await upload(gw.graphqlUrl, valid, { variables: { model: 'broken' } });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'FAILED' });
+    const ok = await upload(gw.graphqlUrl, valid);
+    expect(ok.body.data?.predict.shape).toEqual([1, 2]);
+  });
+
+  it('keeps /readyz at 503 and names the failed version', async () => {
+    const res = await fetch(`${gw.baseUrl}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'not ready', models: expect.arrayContaining([{ model: 'broken', version: 1, state: 'FAILED' }]) });
+  });
+});
+
+/** Real sessions whose runs fail, as a runtime fault would. */
+class FailingRunsBackend implements InferenceBackend {
+  readonly name = 'failing-runs';
+  private readonly inner = new OrtBackend({ intraOpNumThreads: 1 });
+
+  async open(modelPath: string): Promise<InferenceSession> {
+    const session = await this.inner.open(modelPath);
+    return {
+      inputs: session.inputs,
+      outputs: session.outputs,
+      run: async () => {
+        throw new Error(`kernel failed reading ${modelPath}`);
+      },
+      release: () => session.release(),
+    };
+  }
+}
+
+describe('a runtime failure during inference', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({}, { backend: new FailingRunsBackend() });
+  });
+  afterAll(() => gw.stop());
+
+  it('is answered with INFERENCE_FAILED, without the runtime message', async () => {
+    const res = await upload(gw.graphqlUrl, valid);
+    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'INFERENCE_FAILED', model: 'ecg-rhythm', version: 1 });
+    expect(JSON.stringify(res.body)).not.toMatch(/kernel|model\.onnx/);
+    expect((await fetch(`${gw.baseUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('request bodies', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.stop());
+
+  it('refuses a JSON body over 1 MB with PAYLOAD_TOO_LARGE', async () => {
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ models { name } } #${'x'.repeat(1_100_000)}` }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+  });
+
+  it('refuses malformed JSON with BAD_REQUEST', async () => {
+    const res = await fetch(gw.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+  });
+});
