@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
+import { assertNever } from '../lib/assert-never';
 import type { InferenceBackend, InferenceSession, TensorSpec } from '../inference/backend';
 import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
@@ -112,9 +113,4 @@ export class ModelVersion {
         return assertNever(state);
     }
   }
-}
-
-/** Compile-time exhaustiveness check for switches over discriminated unions. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected variant: ${JSON.stringify(value)}`);
 }

@@ -1,3 +1,5 @@
+import { assertNever } from '../lib/assert-never';
+
 /**
  * The server's life, as a discriminated union: readiness and request admission are derived from it, never from
  * scattered booleans.
@@ -17,9 +19,7 @@ export function admitsRequests(state: ServerPhase): boolean {
     case 'draining':
     case 'stopped':
       return false;
-    default: {
-      const unreachable: never = state;
-      return unreachable;
-    }
+    default:
+      return assertNever(state);
   }
 }
