@@ -42,7 +42,7 @@ const cases: BadInput[] = [
   { name: 'a short sample', body: xmlBatch([tokens(L), tokens(L - 1)]), code: 'WRONG_SAMPLE_LENGTH', details: { sampleIndex: 1, expected: L, actual: L - 1 } },
   { name: 'a long sample', body: xmlBatch([tokens(L + 1)], { ids: ['long-one'] }), code: 'WRONG_SAMPLE_LENGTH', details: { sampleId: 'long-one' } },
   { name: 'NaN', body: xmlBatch([tokens(L, (i) => (i === 17 ? 'NaN' : '0.5'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 0, valueIndex: 17 } },
-  { name: 'INF', body: xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 1, valueIndex: 4 } },
+  { name: '-INF', body: xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 1, valueIndex: 4 } },
   { name: 'an empty batch', body: `<?xml version="1.0"?><batch xmlns="${NS}"/>`, code: 'EMPTY_BATCH' },
   { name: 'an empty file', body: new Uint8Array(0), code: 'EMPTY_BATCH' },
   { name: 'too many samples', body: xmlBatch([tokens(L), tokens(L), tokens(L), tokens(L)]), code: 'TOO_MANY_SAMPLES', details: { limit: 3, actual: 4 } },
@@ -105,13 +105,14 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
     await expectStillServing();
   });
 
-  it('refuses a malformed multipart map', async () => {
+  it('refuses malformed JSON in the multipart operations field', async () => {
     const form = new FormData();
     form.append('operations', '{"query": "{ models { name } }"');
     form.append('map', '{}');
     const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    await expectStillServing();
   });
 
   it('answers a bad GraphQL document with a request error, not an internal one', async () => {

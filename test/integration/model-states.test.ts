@@ -8,22 +8,23 @@ import { startGateway, type RunningGateway } from '../support/gateway';
 import { MODEL_DIR } from '../support/reference';
 import { tokens, xmlBatch } from '../support/xml';
 
-/** A models folder with the shipped model and a copy whose manifest checksum is wrong. */
+/** A models folder with the shipped model as versions 1 and 2, and a copy whose manifest checksum is wrong. */
 function modelsWithABrokenVersion(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'infergraph-models-'));
   const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
-  for (const [name, sha256] of [['ecg-rhythm', manifest.sha256], ['broken', 'f'.repeat(64)]] as const) {
-    const dir = path.join(root, name, '1');
+  const versions = [['ecg-rhythm', 1, manifest.sha256], ['ecg-rhythm', 2, manifest.sha256], ['broken', 1, 'f'.repeat(64)]] as const;
+  for (const [name, version, sha256] of versions) {
+    const dir = path.join(root, name, String(version));
     mkdirSync(dir, { recursive: true });
     copyFileSync(path.join(MODEL_DIR, 'model.onnx'), path.join(dir, 'model.onnx'));
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, name, sha256 }));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, name, version, sha256 }));
   }
   return root;
 }
 
 const valid = xmlBatch([tokens(5000)]);
 
-describe('a model version that failed to load', () => {
+describe('several versions and a version that failed to load', () => {
   let gw: RunningGateway;
   let root: string;
   beforeAll(async () => {
@@ -32,7 +33,17 @@ describe('a model version that failed to load', () => {
   });
   afterAll(() => gw.stop());
 
-  it('is listed as FAILED with its reason, without the server path', async () => {
+  it('runs the newest version by default and the requested one when asked', async () => {
+    const models = await postJson<{ model: { defaultVersion: number; versions: { version: number }[] } }>(
+      gw.graphqlUrl,
+      '{ model(name: "ecg-rhythm") { defaultVersion versions { version } } }',
+    );
+    expect(models.body.data?.model).toEqual({ defaultVersion: 2, versions: [{ version: 1 }, { version: 2 }] });
+    expect((await upload(gw.graphqlUrl, valid)).body.data?.predict.version).toBe(2);
+    expect((await upload(gw.graphqlUrl, valid, { variables: { version: 1 } })).body.data?.predict.version).toBe(1);
+  });
+
+  it('lists the failed version as FAILED with its reason, without the server path', async () => {
     const res = await postJson<{ model: { versions: { state: string; failureReason: string }[] } }>(
       gw.graphqlUrl,
       '{ model(name: "broken") { versions { state failureReason } } }',
@@ -53,7 +64,10 @@ describe('a model version that failed to load', () => {
   it('keeps /readyz at 503 and names the failed version', async () => {
     const res = await fetch(`${gw.baseUrl}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'not ready', models: expect.arrayContaining([{ model: 'broken', version: 1, state: 'FAILED' }]) });
+    expect(await res.json()).toMatchObject({
+      status: 'not ready',
+      models: expect.arrayContaining([{ model: 'broken', version: 1, state: 'FAILED' }, { model: 'ecg-rhythm', version: 2, state: 'READY' }]),
+    });
   });
 });
 

@@ -82,10 +82,12 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), expected)).toBe(true);
   });
 
-  it('runs an explicit version', async () => {
+  it('accepts an explicit version argument', async () => {
     const npy = npyBytes({ descr: '<f8', shape: [1, length], data: values.subarray(0, length) });
     const res = await upload(gw.graphqlUrl, npy, { variables: { version: 1 } });
+    expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.predict.version).toBe(1);
+    expect(sameBits(flat(res.body.data?.predict as PredictionJson), direct.subarray(0, 2))).toBe(true);
   });
 });
 

@@ -3,6 +3,8 @@
  * variables, stopped with SIGTERM.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { multipartBody, type PredictionJson } from '../support/graphql-client';
@@ -19,6 +21,8 @@ interface Started {
   readonly child: ChildProcess;
   readonly port: number;
   readonly exited: Promise<number | null>;
+  /** Resolves when the process has logged a line with this message. */
+  logged(message: string): Promise<void>;
 }
 
 /** Starts `node dist/main.js` on a free port and resolves once it logs that it listens. */
@@ -28,51 +32,63 @@ function startProcess(env: Record<string, string>): Promise<Started> {
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const logged = (message: string): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (out.includes(`"msg":"${message}"`)) {
+          child.stdout?.off('data', check);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      check();
+    });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const port = /"port":(\d+)[^\n]*gateway listening/.exec(out)?.[1];
-      if (port !== undefined) resolve({ child, port: Number(port), exited });
+    void logged('gateway listening').then(() => {
+      const port = Number(/"port":(\d+)[^\n]*gateway listening/.exec(out)?.[1]);
+      resolve({ child, port, exited, logged });
     });
     void exited.then((code) => reject(new Error(`exited with ${String(code)} before listening: ${out}`)));
   });
 }
 
+/** Reads a whole HTTP response body. */
+async function bodyOf(res: http.IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of res) text += String(chunk);
+  return text;
+}
+
 describe('the gateway process', () => {
   it('finishes an in-flight prediction after SIGTERM, refuses new work, then exits 0', async () => {
-    const { child, port, exited } = await startProcess({ NODE_ENV: 'production' });
-    const url = `http://127.0.0.1:${port}/graphql`;
+    const { child, port, exited, logged } = await startProcess({ NODE_ENV: 'production' });
     const { body, contentType } = await multipartBody(readFileSync(path.join(HELDOUT, 'inputs.xml')));
-    // The body is sent in two halves with SIGTERM in between, so the request is certainly in flight.
-    let sendRest!: () => void;
-    const rest = new Promise<void>((resolve) => (sendRest = resolve));
-    const half = Math.floor(body.length / 2);
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(body.subarray(0, half));
-        await rest;
-        controller.enqueue(body.subarray(half));
-        controller.close();
-      },
-    });
-    const inFlight = fetch(url, {
+    // `Expect: 100-continue` makes the server confirm it holds the request before any body byte is sent; the body
+    // then goes in two halves around SIGTERM, so the request is certainly in flight while the gateway drains.
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
       method: 'POST',
-      body: stream,
-      duplex: 'half',
-      headers: { 'content-type': contentType, 'apollo-require-preflight': 'true' },
-    } as RequestInit);
-    await new Promise((r) => setTimeout(r, 200));
+      headers: { 'content-type': contentType, 'content-length': body.length, 'apollo-require-preflight': 'true', expect: '100-continue' },
+    });
+    const response = once(req, 'response') as Promise<[http.IncomingMessage]>;
+    await once(req, 'continue');
+    const half = Math.floor(body.length / 2);
+    req.write(body.subarray(0, half));
     child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    await logged('draining');
     const late = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 'refused');
     expect([503, 'refused']).toContain(late);
-    sendRest();
-    const res = await inFlight;
-    expect(res.status).toBe(200);
-    const json = (await res.json()) as { data: { predict: PredictionJson } };
-    expect(json.data.predict.samples).toHaveLength(json.data.predict.shape[0] ?? -1);
+    req.end(body.subarray(half));
+    const [res] = await response;
+    expect(res.statusCode).toBe(200);
+    const json = JSON.parse(await bodyOf(res)) as { data: { predict: PredictionJson } };
+    expect(json.data.predict.shape).toEqual([300, 2]);
+    expect(json.data.predict.samples).toHaveLength(300);
     expect(await exited).toBe(0);
   });
 

@@ -62,6 +62,7 @@ describe('libxml engine', () => {
 
   it('keeps libxml limits: nesting deeper than 256 is XML_MALFORMED', () => {
     const error = thrown(() => parse(`<batch xmlns="${NS}">${'<a>'.repeat(300)}${'</a>'.repeat(300)}</batch>`));
+    expect(error.code).toBe(ErrorCode.XML_MALFORMED);
     expect(error.details['message']).toMatch(/Excessive depth/);
   });
 

@@ -93,7 +93,7 @@ def test_noise_baseline_wander_and_emg_present(cohort) -> None:
         assert p[(freqs > 0) & (freqs <= 0.5)].sum() > 0, "baseline wander expected"
 
 
-def test_morphology_varies_between_subjects(cohort) -> None:
+def test_morphology_varies_between_subjects() -> None:
     rng = np.random.default_rng(5)
     subjects = [make_subject(i, rng) for i in range(300)]
     r_amps = np.array([s.amplitudes[2] for s in subjects])
