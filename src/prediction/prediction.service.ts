@@ -4,6 +4,7 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { ModelVersion } from '../registry/model-version';
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {
@@ -47,15 +48,8 @@ export class PredictionService {
   constructor(private readonly options: PredictionServiceOptions) {}
 
   async predict(request: PredictRequest): Promise<PredictionResult> {
-    const { registry, codec, maxSamplesPerRequest } = this.options;
-    let version;
-    try {
-      version = registry.resolve(request.model, request.version);
-      version.session();
-    } catch (error) {
-      request.file.discard();
-      throw error;
-    }
+    const { codec, maxSamplesPerRequest } = this.options;
+    const version = this.readyVersion(request);
     const { bytes, filename } = await request.file.read();
     const batch = codec.decode(bytes, filename, {
       sampleLength: version.sampleLength,
@@ -74,5 +68,17 @@ export class PredictionService {
       }, { cause: error });
     }
     return { model: version.name, version: version.version, labels: version.manifest.labels, ids: batch.ids, outputs };
+  }
+
+  /** Resolves the requested version and checks it can run before the upload is read; on failure drains the upload. */
+  private readyVersion(request: PredictRequest): ModelVersion {
+    try {
+      const version = this.options.registry.resolve(request.model, request.version);
+      version.session();
+      return version;
+    } catch (error) {
+      request.file.discard();
+      throw error;
+    }
   }
 }
