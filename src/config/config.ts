@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { passwordWeakness } from '../auth/password-policy';
 
 const MiB = 1024 * 1024;
 
@@ -9,6 +10,8 @@ const int = (fallback: number, min: number, max: number) =>
     (v) => (v === undefined || v === '' ? undefined : Number(v)),
     z.number().int().min(min).max(max).default(fallback),
   );
+
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -21,7 +24,40 @@ const schema = z.object({
   BATCH_MAX_SIZE: int(32, 1, 4096),
   ORT_INTRA_OP_THREADS: int(0, 0, 256),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  JWT_SECRET: optionalString,
+  JWT_ISSUER: z.string().min(1).default('infergraph'),
+  JWT_AUDIENCE: z.string().min(1).default('infergraph-api'),
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: int(7 * 86_400, 60, 90 * 86_400),
+  JWT_CLOCK_TOLERANCE_SECONDS: int(5, 0, 300),
+  ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('admin'),
+  ADMIN_PASSWORD: optionalString,
+  LOGIN_MAX_ATTEMPTS_PER_USERNAME: int(5, 1, 10_000),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: int(20, 1, 100_000),
+  LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  PREDICT_RATE_LIMIT_PER_MINUTE: int(120, 1, 1_000_000),
+  PREDICT_MAX_CONCURRENCY: int(4, 1, 10_000),
+  CORS_ORIGINS: z.string().default(''),
+  MAX_QUERY_DEPTH: int(8, 1, 100),
+  MAX_QUERY_COST: int(1000, 1, 1_000_000),
+  MAX_ALIASES: int(10, 0, 1000),
+  MAX_DIRECTIVES: int(10, 0, 1000),
+  MAX_TOKENS: int(1000, 10, 100_000),
+  MAX_DOCUMENT_BYTES: int(10_000, 100, 1_000_000),
 });
+
+/** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
+function productionProblems(e: z.infer<typeof schema>): string[] {
+  if (e.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production');
+  else if (Buffer.byteLength(e.JWT_SECRET) < 32) problems.push('JWT_SECRET: must be at least 32 bytes');
+  const weakness = e.ADMIN_PASSWORD === undefined ? undefined : passwordWeakness(e.ADMIN_PASSWORD, e.ADMIN_USERNAME);
+  if (weakness !== undefined) problems.push(`ADMIN_PASSWORD: ${weakness}`);
+  return problems;
+}
 
 /** The gateway's validated, frozen configuration. Built once in `main.ts` and passed down. */
 export interface Config {
@@ -40,6 +76,43 @@ export interface Config {
   readonly ortIntraOpThreads: number;
   /** How long in-flight requests may take to finish after SIGTERM. */
   readonly shutdownTimeoutMs: number;
+  /** Longest time a whole request may take (upload included) before the socket is closed. */
+  readonly requestTimeoutMs: number;
+  /** Absolute path of the embedded database's folder. */
+  readonly dataDir: string;
+  readonly auth: AuthConfig;
+  readonly limits: LimitsConfig;
+  /** Origins allowed by CORS; empty means same-origin only. */
+  readonly corsOrigins: readonly string[];
+}
+
+/** Authentication settings. */
+export interface AuthConfig {
+  /** HS256 key; `null` outside production means "generate one for this process". */
+  readonly jwtSecret: string | null;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly clockToleranceSeconds: number;
+  readonly adminUsername: string;
+  /** Password of the admin created on first start; `null` outside production means "generate and print once". */
+  readonly adminPassword: string | null;
+  readonly loginMaxAttemptsPerUsername: number;
+  readonly loginMaxAttemptsPerAddress: number;
+  readonly loginWindowSeconds: number;
+}
+
+/** Bounds on what one request may ask for. */
+export interface LimitsConfig {
+  readonly maxQueryDepth: number;
+  readonly maxQueryCost: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxDocumentBytes: number;
+  readonly predictRateLimitPerMinute: number;
+  readonly predictMaxConcurrency: number;
 }
 
 /** Thrown at boot with every configuration problem at once, so an operator fixes them in one go. */
@@ -60,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const problems = productionProblems(e);
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -71,5 +146,31 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     batchMaxSize: e.BATCH_MAX_SIZE,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    auth: Object.freeze({
+      jwtSecret: e.JWT_SECRET ?? null,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+      adminUsername: e.ADMIN_USERNAME,
+      adminPassword: e.ADMIN_PASSWORD ?? null,
+      loginMaxAttemptsPerUsername: e.LOGIN_MAX_ATTEMPTS_PER_USERNAME,
+      loginMaxAttemptsPerAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+      loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    }),
+    limits: Object.freeze({
+      maxQueryDepth: e.MAX_QUERY_DEPTH,
+      maxQueryCost: e.MAX_QUERY_COST,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+      maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+      predictRateLimitPerMinute: e.PREDICT_RATE_LIMIT_PER_MINUTE,
+      predictMaxConcurrency: e.PREDICT_MAX_CONCURRENCY,
+    }),
+    corsOrigins: Object.freeze(e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o !== '')),
   });
 }

@@ -11,6 +11,16 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   BAD_REQUEST = 'BAD_REQUEST',
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  /** A depth, cost, alias, directive, token or size limit of the GraphQL document was exceeded. */
+  QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED',
+
+  // Who may do what.
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  RATE_LIMITED = 'RATE_LIMITED',
+  WEAK_PASSWORD = 'WEAK_PASSWORD',
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
+  NOT_FOUND = 'NOT_FOUND',
 
   // Uploads and request bodies.
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
@@ -49,6 +59,9 @@ export enum ErrorCode {
 /** HTTP status used when an error of this code ends a request before GraphQL execution (e.g. in upload parsing). */
 export const httpStatusOf: Readonly<Partial<Record<ErrorCode, number>>> = Object.freeze({
   [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.UPLOAD_FAILED]: 400,
   [ErrorCode.FILE_TOO_LARGE]: 413,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
