@@ -1,16 +1,26 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { AuthService } from './auth/auth.service';
+import { LoginLimiter } from './auth/login-limiter';
+import { PasswordHasher } from './auth/password-hasher';
 import { createBatchCodec } from './codec/batch.codec';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { buildGatewaySchema, containerOf } from './graphql/schema';
+import { AuthResolver } from './graphql/auth.resolver';
 import { ModelResolver } from './graphql/model.resolver';
+import { permissions } from './graphql/permissions';
+import { predictAdmissionMiddleware } from './graphql/predict-admission.middleware';
 import { PredictionResolver } from './graphql/prediction.resolver';
+import { buildGatewaySchema, containerOf } from './graphql/schema';
+import { UserResolver } from './graphql/user.resolver';
 import type { InferenceBackend } from './inference/backend';
 import { OrtBackend } from './inference/onnx/ort.backend';
+import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
+import { openStore, type Store } from './store/store';
 
 /** The versioned XML batch contract, shipped beside the code (works from `src/` and from `dist/`). */
 export const BATCH_XSD_PATH = path.resolve(__dirname, '..', 'schema', 'batch.v1.xsd');
@@ -21,34 +31,90 @@ export interface BootstrapOverrides {
   readonly logger?: Logger;
 }
 
+/** Outside production a missing secret is generated per process: tokens then do not survive a restart. */
+function jwtSecretOf(config: Config, logger: Logger): string {
+  if (config.auth.jwtSecret !== null) return config.auth.jwtSecret;
+  logger.warn('JWT_SECRET is not set: using a random secret for this process (tokens end with it)');
+  return randomBytes(48).toString('base64url');
+}
+
 /**
- * The composition root: builds every collaborator from the configuration, loads the models, and returns a
- * gateway ready to `start()`. Nothing else in the code base constructs services.
+ * On first start (no users yet) creates the admin account. Production requires ADMIN_PASSWORD (checked for strength
+ * by the configuration); elsewhere a password is generated and printed once.
+ */
+async function ensureAdmin(auth: AuthService, config: Config, logger: Logger): Promise<void> {
+  if (auth.userCount() > 0) return;
+  const { adminUsername, adminPassword } = config.auth;
+  if (adminPassword === null && config.env === 'production') {
+    throw new ConfigError(['ADMIN_PASSWORD: required on first start in production (no users exist yet)']);
+  }
+  const password = adminPassword ?? randomBytes(18).toString('base64url');
+  await auth.ensureAdmin(adminUsername, password);
+  if (adminPassword === null) {
+    process.stderr.write(`infergraph: created admin "${adminUsername}" with password ${password} (shown once)\n`);
+  }
+  logger.info({ username: adminUsername }, 'created the first admin account');
+}
+
+/**
+ * The composition root: builds every collaborator from the configuration, opens the store, loads the models, and
+ * returns a gateway ready to `start()`. Nothing else in the code base constructs services.
  */
 export async function bootstrap(config: Config, overrides: BootstrapOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'infergraph' } });
-  const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
-  const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger });
-  await registry.discover();
-  await registry.loadAll();
-  const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
-  const predictions = new PredictionService({ registry, codec, maxSamplesPerRequest: config.maxSamplesPerRequest });
-  const schema = await buildGatewaySchema(
-    containerOf([new ModelResolver(registry), new PredictionResolver(predictions, config.maxUploadBytes)]),
-  );
-  return new Gateway({ config, logger, schema, registry });
+  const store: Store = openStore(config.dataDir);
+  try {
+    const auth = new AuthService({
+      store,
+      config: { ...config.auth, jwtSecret: jwtSecretOf(config, logger) },
+      hasher: new PasswordHasher(),
+      limiter: new LoginLimiter(config.auth),
+      logger,
+    });
+    await ensureAdmin(auth, config, logger);
+
+    const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
+    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger });
+    await registry.discover();
+    await registry.loadAll();
+    const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
+    const predictions = new PredictionService({ registry, codec, maxSamplesPerRequest: config.maxSamplesPerRequest });
+    const admission = new PredictAdmission({
+      perMinute: config.limits.predictRateLimitPerMinute,
+      maxConcurrency: config.limits.predictMaxConcurrency,
+    });
+    const schema = await buildGatewaySchema(
+      containerOf([
+        new ModelResolver(registry),
+        new PredictionResolver(predictions, config.maxUploadBytes),
+        new AuthResolver(auth),
+        new UserResolver(auth),
+      ]),
+      [permissions(), predictAdmissionMiddleware(admission)],
+    );
+    return new Gateway({
+      config,
+      logger,
+      schema,
+      registry,
+      authenticate: (credentials) => auth.authenticate(credentials),
+      onStopped: () => store.close(),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {
-  let config: Config;
+  let gateway: Gateway;
   try {
-    config = loadConfig(process.env);
+    gateway = await bootstrap(loadConfig(process.env));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const gateway = await bootstrap(config);
   await gateway.start();
   const shutdown = (): void => {
     gateway.stop().then(

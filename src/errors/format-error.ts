@@ -11,6 +11,7 @@ const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.BAD_REQUEST,
   ErrorCode.OPERATION_RESOLUTION_FAILURE,
+  ErrorCode.QUERY_LIMIT_EXCEEDED,
 ]);
 
 /**
@@ -29,7 +30,9 @@ export function createFormatError(logger: Logger) {
     }
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
-      return { message: formatted.message, ...where, extensions: { code } };
+      const { limit, max, actual } = formatted.extensions ?? {};
+      const details = code === ErrorCode.QUERY_LIMIT_EXCEEDED ? { limit, max, actual } : {};
+      return { message: formatted.message, ...where, extensions: { ...details, code } };
     }
     logger.error({ err: original }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
     return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

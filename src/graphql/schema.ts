@@ -1,10 +1,16 @@
 import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware, type IMiddlewareGenerator, type IMiddleware } from 'graphql-middleware';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { AuthResolver } from './auth.resolver';
 import { ModelResolver } from './model.resolver';
 import { PredictionResolver } from './prediction.resolver';
+import { UserResolver } from './user.resolver';
 
 /** Every resolver class of the API; the schema is generated from these. */
-export const resolvers = [ModelResolver, PredictionResolver] as const;
+export const resolvers = [ModelResolver, PredictionResolver, AuthResolver, UserResolver] as const;
+
+/** Field middleware, applied in order: the first listed runs first (outermost). */
+export type SchemaMiddleware = IMiddleware | IMiddlewareGenerator<unknown, unknown, unknown>;
 
 /**
  * A type-graphql container over resolver instances built by the composition root, so resolvers receive their
@@ -21,7 +27,11 @@ export function containerOf(instances: readonly object[]): ContainerType {
   };
 }
 
-/** Builds the executable schema. Resolver instances come from `container`. */
-export function buildGatewaySchema(container: ContainerType): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, container, validate: false });
+/** Builds the executable schema: resolver instances come from `container`, then `middleware` wraps the fields. */
+export async function buildGatewaySchema(
+  container: ContainerType,
+  middleware: readonly SchemaMiddleware[] = [],
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ resolvers, container, validate: false });
+  return middleware.length === 0 ? schema : applyMiddleware(schema, ...(middleware as IMiddleware[]));
 }

@@ -42,16 +42,21 @@ export function uploadSource(upload: Promise<FileUpload>, maxBytes: number): Upl
       }
     },
     discard(): void {
-      upload.then(
-        (file) => {
-          try {
-            file.createReadStream().resume();
-          } catch {
-            // Already failed or consumed: nothing left to drain.
-          }
-        },
-        () => undefined,
-      );
+      drainUpload(upload);
     },
   };
+}
+
+/** Reads and drops an upload nobody will read, so the rest of the request body keeps flowing. */
+export function drainUpload(upload: Promise<FileUpload>): void {
+  upload.then(
+    (file) => {
+      try {
+        file.createReadStream().resume();
+      } catch {
+        // Already read, or failed: nothing left to drain.
+      }
+    },
+    () => undefined,
+  );
 }

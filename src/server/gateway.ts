@@ -1,49 +1,55 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Logger } from 'pino';
+import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
-import { ErrorCode } from '../errors/error-code';
 import { createFormatError } from '../errors/format-error';
+import type { GatewayContext } from '../graphql/context';
+import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
-import { errorHandler, sendError } from './error-handler';
-import { healthRoutes } from './health.routes';
-import { admitsRequests, type ServerPhase } from './lifecycle';
+import { createHttpApp } from './http-app';
+import type { ServerPhase } from './lifecycle';
 
 /** What a {@link Gateway} is built from; all of it comes from the composition root. */
 export interface GatewayDeps {
   readonly config: Config;
   readonly logger: Logger;
+  /** The executable schema, permissions and field middleware already applied. */
   readonly schema: GraphQLSchema;
   readonly registry: ModelRegistry;
+  readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
+  /** Freed after the HTTP server has drained (e.g. the database). */
+  readonly onStopped?: () => Promise<void> | void;
 }
 
 /** The HTTP server: health routes, `POST /graphql` with multipart uploads, and a graceful stop. */
 export class Gateway {
   private state: ServerPhase = { phase: 'created' };
   private readonly httpServer: http.Server;
-  private readonly apollo: ApolloServer;
+  private readonly apollo: ApolloServer<GatewayContext>;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config, logger, schema } = deps;
-    this.httpServer = http.createServer();
-    this.apollo = new ApolloServer({
+    const production = config.env === 'production';
+    this.httpServer = http.createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: 30_000 });
+    this.apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError: createFormatError(logger),
       includeStacktraceInErrorResponses: false,
-      introspection: config.env !== 'production',
+      introspection: !production,
+      hideSchemaDetailsFromClientErrors: production,
+      allowBatchedHttpRequests: false,
       csrfPrevention: true,
       // main.ts owns signals: Apollo's own handler would re-raise SIGTERM and end the process before models are freed.
       stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-        ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+        uploadDrainPlugin(),
+        ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ],
     });
   }
@@ -54,22 +60,9 @@ export class Gateway {
 
   /** Starts listening; resolves with the bound port (useful with `PORT=0`). */
   async start(): Promise<number> {
-    const { config, logger, registry } = this.deps;
+    const { config, logger, registry, authenticate } = this.deps;
     await this.apollo.start();
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(healthRoutes(registry, () => this.state));
-    app.use('/graphql', (_req, res, next) => {
-      if (admitsRequests(this.state)) next();
-      else sendError(res.set('Connection', 'close'), ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
-    });
-    app.use(
-      '/graphql',
-      express.json({ limit: '1mb' }),
-      graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
-      expressMiddleware(this.apollo),
-    );
-    app.use(errorHandler(logger));
+    const app = createHttpApp({ config, logger, apollo: this.apollo, registry, authenticate, phase: () => this.state });
     this.httpServer.on('request', app);
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
@@ -88,6 +81,7 @@ export class Gateway {
     this.deps.logger.info('draining');
     await this.apollo.stop();
     await this.deps.registry.close();
+    await this.deps.onStopped?.();
     this.state = { phase: 'stopped' };
     this.deps.logger.info('stopped');
   }

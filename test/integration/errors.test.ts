@@ -1,4 +1,4 @@
-import { upload, type GraphQLResponse, type PredictionJson } from '../support/graphql-client';
+import { headersOf, upload, type GraphQLResponse, type PredictionJson } from '../support/graphql-client';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { npyBytes } from '../support/npy';
 import { NS, tokens, xmlBatch } from '../support/xml';
@@ -18,7 +18,7 @@ function codeOf(res: GraphQLResponse<unknown>): string | undefined {
 
 /** After every bad input the gateway must still be alive and still predict. */
 async function expectStillServing(): Promise<void> {
-  const res = await upload<{ predict: PredictionJson }>(gw.graphqlUrl, valid);
+  const res = await upload<{ predict: PredictionJson }>(gw.predictor, valid);
   expect(res.body.errors).toBeUndefined();
   expect(res.body.data?.predict.shape).toEqual([1, 2]);
 }
@@ -54,7 +54,7 @@ const cases: BadInput[] = [
 
 describe('every bad input gets its own code and the gateway keeps serving', () => {
   it.each(cases)('$name', async ({ body, code, details }) => {
-    const res = await upload(gw.graphqlUrl, body);
+    const res = await upload(gw.predictor, body);
     expect(res.body.data ?? null).toBeNull();
     expect(codeOf(res)).toBe(code);
     if (details) expect(res.body.errors?.[0]?.extensions).toMatchObject(details);
@@ -64,7 +64,7 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
 
   it('reports schema errors with line numbers and the first messages', async () => {
     const xml = `<?xml version="1.0"?>\n<batch xmlns="${NS}">\n<sample>1 2</sample>\n<sample>1 x</sample>\n</batch>`;
-    const res = await upload(gw.graphqlUrl, xml);
+    const res = await upload(gw.predictor, xml);
     expect(codeOf(res)).toBe('XML_SCHEMA_INVALID');
     const errors = res.body.errors?.[0]?.extensions?.['errors'] as { line: number; message: string }[];
     expect(errors[0]?.line).toBe(4);
@@ -73,14 +73,14 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
   });
 
   it('answers an unknown model and an unknown version with their own codes', async () => {
-    expect(codeOf(await upload(gw.graphqlUrl, valid, { variables: { model: 'nope' } }))).toBe('MODEL_NOT_FOUND');
-    expect(codeOf(await upload(gw.graphqlUrl, valid, { variables: { version: 42 } }))).toBe('MODEL_VERSION_NOT_FOUND');
+    expect(codeOf(await upload(gw.predictor, valid, { variables: { model: 'nope' } }))).toBe('MODEL_NOT_FOUND');
+    expect(codeOf(await upload(gw.predictor, valid, { variables: { version: 42 } }))).toBe('MODEL_VERSION_NOT_FOUND');
     await expectStillServing();
   });
 
   it('refuses a file over MAX_UPLOAD_BYTES while streaming', async () => {
     const big = xmlBatch([tokens(L), tokens(L)]).padEnd(5 * 1024 * 1024, ' ');
-    const res = await upload(gw.graphqlUrl, big);
+    const res = await upload(gw.predictor, big);
     expect(codeOf(res)).toBe('FILE_TOO_LARGE');
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ limit: 4 * 1024 * 1024 });
     await expectStillServing();
@@ -92,14 +92,14 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
     form.append('map', JSON.stringify({ 0: ['variables.f'], 1: ['variables.f'] }));
     form.append('0', new Blob([valid]), 'a.xml');
     form.append('1', new Blob([valid]), 'b.xml');
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY_FILES' } }] });
     await expectStillServing();
   });
 
   it('refuses a multipart request without a CSRF preflight header', async () => {
-    const res = await upload(gw.graphqlUrl, valid, { preflight: false });
+    const res = await upload(gw.predictor, valid, { preflight: false });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('BAD_REQUEST');
     await expectStillServing();
@@ -109,14 +109,14 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
     const form = new FormData();
     form.append('operations', '{"query": "{ models { name } }"');
     form.append('map', '{}');
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     await expectStillServing();
   });
 
   it('answers a bad GraphQL document with a request error, not an internal one', async () => {
-    const res = await upload(gw.graphqlUrl, valid, { query: 'mutation($file: Upload!) { predict(file: $file) { nope } }' });
+    const res = await upload(gw.predictor, valid, { query: 'mutation($file: Upload!) { predict(file: $file) { nope } }' });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
   });
@@ -127,7 +127,7 @@ describe('broken multipart requests', () => {
     const form = new FormData();
     form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }', variables: { f: null } }));
     form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
     expect(await res.json()).toMatchObject({ data: null, errors: [{ extensions: { code: 'UPLOAD_FAILED' } }] });
     await expectStillServing();
   });

@@ -35,17 +35,17 @@ const hostile: { name: string; body: string | Uint8Array; code: string }[] = [
 
 describe('hostile XML is refused before it can do harm, and the gateway keeps serving', () => {
   it.each(hostile)('$name', async ({ body, code }) => {
-    const res = await upload(gw.graphqlUrl, body);
+    const res = await upload(gw.predictor, body);
     expect(res.body.errors?.[0]?.extensions?.code).toBe(code);
     const text = JSON.stringify(res.body);
     expect(text).not.toMatch(/root:|lollol|\/work\/|node_modules/);
-    const ok = await upload<{ predict: PredictionJson }>(gw.graphqlUrl, xmlBatch([tokens(5000)]));
+    const ok = await upload<{ predict: PredictionJson }>(gw.predictor, xmlBatch([tokens(5000)]));
     expect(ok.body.data?.predict.shape).toEqual([1, 2]);
   });
 
   it('accepts comments and whitespace around valid samples', async () => {
     const xml = `<?xml version="1.0" encoding="utf-8"?>\n<!-- a comment -->\n<batch xmlns="${NS}">\n\t<sample id="a">\n${tokens(5000)}\n</sample>\n</batch>`;
-    const res = await upload<{ predict: PredictionJson }>(gw.graphqlUrl, xml);
+    const res = await upload<{ predict: PredictionJson }>(gw.predictor, xml);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.predict.samples[0]?.id).toBe('a');
   });

@@ -35,17 +35,17 @@ describe('several versions and a version that failed to load', () => {
 
   it('runs the newest version by default and the requested one when asked', async () => {
     const models = await postJson<{ model: { defaultVersion: number; versions: { version: number }[] } }>(
-      gw.graphqlUrl,
+      gw.viewer,
       '{ model(name: "ecg-rhythm") { defaultVersion versions { version } } }',
     );
     expect(models.body.data?.model).toEqual({ defaultVersion: 2, versions: [{ version: 1 }, { version: 2 }] });
-    expect((await upload(gw.graphqlUrl, valid)).body.data?.predict.version).toBe(2);
-    expect((await upload(gw.graphqlUrl, valid, { variables: { version: 1 } })).body.data?.predict.version).toBe(1);
+    expect((await upload(gw.predictor, valid)).body.data?.predict.version).toBe(2);
+    expect((await upload(gw.predictor, valid, { variables: { version: 1 } })).body.data?.predict.version).toBe(1);
   });
 
   it('lists the failed version as FAILED with its reason, without the server path', async () => {
     const res = await postJson<{ model: { versions: { state: string; failureReason: string }[] } }>(
-      gw.graphqlUrl,
+      gw.viewer,
       '{ model(name: "broken") { versions { state failureReason } } }',
     );
     const [version] = res.body.data?.model.versions ?? [];
@@ -55,9 +55,9 @@ describe('several versions and a version that failed to load', () => {
   });
 
   it('answers predict with MODEL_NOT_READY while the healthy model keeps serving', async () => {
-    const res = await upload(gw.graphqlUrl, valid, { variables: { model: 'broken' } });
+    const res = await upload(gw.predictor, valid, { variables: { model: 'broken' } });
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'FAILED' });
-    const ok = await upload(gw.graphqlUrl, valid);
+    const ok = await upload(gw.predictor, valid);
     expect(ok.body.data?.predict.shape).toEqual([1, 2]);
   });
 
@@ -97,7 +97,7 @@ describe('a runtime failure during inference', () => {
   afterAll(() => gw.stop());
 
   it('is answered with INFERENCE_FAILED, without the runtime message', async () => {
-    const res = await upload(gw.graphqlUrl, valid);
+    const res = await upload(gw.predictor, valid);
     expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'INFERENCE_FAILED', model: 'ecg-rhythm', version: 1 });
     expect(JSON.stringify(res.body)).not.toMatch(/kernel|model\.onnx/);
     expect((await fetch(`${gw.baseUrl}/healthz`)).status).toBe(200);

@@ -26,7 +26,7 @@ function flat(prediction: PredictionJson): Float64Array {
 describe('predict over HTTP with the shipped ecg-rhythm model', () => {
   it('answers the committed held-out XML with outputs bit-identical to direct ONNX Runtime runs', async () => {
     const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
-    const res = await upload(gw.graphqlUrl, xml, { filename: 'inputs.xml', contentType: 'application/xml' });
+    const res = await upload(gw.predictor, xml, { filename: 'inputs.xml', contentType: 'application/xml' });
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     const prediction = res.body.data?.predict as PredictionJson;
@@ -36,7 +36,7 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 
   it('reaches at least 0.97 held-out accuracy through the API, matching the manifest', async () => {
     const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
-    const prediction = (await upload(gw.graphqlUrl, xml)).body.data?.predict as PredictionJson;
+    const prediction = (await upload(gw.predictor, xml)).body.data?.predict as PredictionJson;
     const truth = Array.from(labels.data as BigInt64Array, Number);
     const correct = prediction.samples.filter((s, i) => s.label === prediction.labels[truth[i] as number]).length;
     const accuracy = correct / count;
@@ -48,7 +48,7 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
   it('names samples by their XML id and keeps upload order', async () => {
     const xml = readFileSync(path.join(HELDOUT, 'inputs.xml'), 'utf8');
     const ids = [...xml.matchAll(/<sample id="([^"]+)"/g)].map((m) => m[1]);
-    const prediction = (await upload(gw.graphqlUrl, xml)).body.data?.predict as PredictionJson;
+    const prediction = (await upload(gw.predictor, xml)).body.data?.predict as PredictionJson;
     expect(prediction.samples.map((s) => s.id)).toEqual(ids);
     expect(prediction.samples.map((s) => s.index)).toEqual(ids.map((_, i) => i));
     for (const sample of prediction.samples) {
@@ -60,7 +60,7 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 
   it('accepts the held-out .npy (float64, (x, 5000, 1)) with the same outputs', async () => {
     const npy = readFileSync(path.join(HELDOUT, 'inputs.npy'));
-    const res = await upload(gw.graphqlUrl, npy, { filename: 'inputs.npy' });
+    const res = await upload(gw.predictor, npy, { filename: 'inputs.npy' });
     expect(res.body.errors).toBeUndefined();
     const prediction = res.body.data?.predict as PredictionJson;
     expect(sameBits(flat(prediction), direct)).toBe(true);
@@ -69,14 +69,14 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 
   it('accepts float64 .npy of shape (x, 5000)', async () => {
     const first = values.subarray(0, 40 * length);
-    const res = await upload(gw.graphqlUrl, npyBytes({ descr: '<f8', shape: [40, length], data: first }), { filename: 'x.npy' });
+    const res = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [40, length], data: first }), { filename: 'x.npy' });
     expect(res.body.errors).toBeUndefined();
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), direct.subarray(0, 80))).toBe(true);
   });
 
   it('accepts float32 .npy, widened exactly to float64', async () => {
     const f32 = Float32Array.from(values.subarray(0, 5 * length));
-    const res = await upload(gw.graphqlUrl, npyBytes({ descr: '<f4', shape: [5, length, 1], data: f32 }), { filename: 'x.npy' });
+    const res = await upload(gw.predictor, npyBytes({ descr: '<f4', shape: [5, length, 1], data: f32 }), { filename: 'x.npy' });
     expect(res.body.errors).toBeUndefined();
     const expected = await directRun(Float64Array.from(f32), [length, 1]);
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), expected)).toBe(true);
@@ -84,7 +84,7 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 
   it('accepts an explicit version argument', async () => {
     const npy = npyBytes({ descr: '<f8', shape: [1, length], data: values.subarray(0, length) });
-    const res = await upload(gw.graphqlUrl, npy, { variables: { version: 1 } });
+    const res = await upload(gw.predictor, npy, { variables: { version: 1 } });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.predict.version).toBe(1);
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), direct.subarray(0, 2))).toBe(true);
@@ -94,7 +94,7 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 describe('models query and health endpoints', () => {
   it('lists ecg-rhythm with its state and input/output specs', async () => {
     const res = await postJson<{ models: unknown[] }>(
-      gw.graphqlUrl,
+      gw.viewer,
       '{ models { name defaultVersion versions { version state failureReason labels sha256 maxBatchSize inputs { name dtype shape } outputs { name dtype shape } } } }',
     );
     expect(res.body.data?.models).toEqual([
@@ -117,7 +117,7 @@ describe('models query and health endpoints', () => {
   });
 
   it('returns null for an unknown model name', async () => {
-    const res = await postJson<{ model: unknown }>(gw.graphqlUrl, '{ model(name: "nope") { name } }');
+    const res = await postJson<{ model: unknown }>(gw.viewer, '{ model(name: "nope") { name } }');
     expect(res.body).toEqual({ data: { model: null } });
   });
 

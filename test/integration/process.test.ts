@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { multipartBody, type PredictionJson } from '../support/graphql-client';
-import { REPO_ROOT } from '../support/gateway';
+import { headersOf, multipartBody, type PredictionJson } from '../support/graphql-client';
+import { loginAs, REPO_ROOT, TEST_ADMIN, testEnv } from '../support/gateway';
 import { HELDOUT } from '../support/reference';
 
 jest.setTimeout(120_000);
@@ -29,7 +29,7 @@ interface Started {
 function startProcess(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -65,6 +65,7 @@ async function bodyOf(res: http.IncomingMessage): Promise<string> {
 describe('the gateway process', () => {
   it('finishes an in-flight prediction after SIGTERM, refuses new work, then exits 0', async () => {
     const { child, port, exited, logged } = await startProcess({ NODE_ENV: 'production' });
+    const admin = await loginAs(`http://127.0.0.1:${port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
     const { body, contentType } = await multipartBody(readFileSync(path.join(HELDOUT, 'inputs.xml')));
     // `Expect: 100-continue` makes the server confirm it holds the request before any body byte is sent; the body
     // then goes in two halves around SIGTERM, so the request is certainly in flight while the gateway drains.
@@ -73,7 +74,13 @@ describe('the gateway process', () => {
       port,
       path: '/graphql',
       method: 'POST',
-      headers: { 'content-type': contentType, 'content-length': body.length, 'apollo-require-preflight': 'true', expect: '100-continue' },
+      headers: {
+        ...headersOf(admin),
+        'content-type': contentType,
+        'content-length': body.length,
+        'apollo-require-preflight': 'true',
+        expect: '100-continue',
+      },
     });
     const response = once(req, 'response') as Promise<[http.IncomingMessage]>;
     await once(req, 'continue');
@@ -104,5 +111,24 @@ describe('the gateway process', () => {
     });
     expect(result.code).toBe(78);
     for (const name of ['PORT', 'BATCH_MAX_SIZE', 'NODE_ENV']) expect(result.stderr).toContain(name);
+  });
+
+  it.each<{ name: string; env: Record<string, string>; problem: string }>([
+    { name: 'no JWT_SECRET', env: { JWT_SECRET: '' }, problem: 'JWT_SECRET: required in production' },
+    { name: 'a short JWT_SECRET', env: { JWT_SECRET: 'short-secret' }, problem: 'JWT_SECRET: must be at least 32 bytes' },
+    { name: 'a weak ADMIN_PASSWORD', env: { ADMIN_PASSWORD: 'password123' }, problem: 'ADMIN_PASSWORD: must' },
+    { name: 'no admin password on first start', env: { ADMIN_PASSWORD: '' }, problem: 'ADMIN_PASSWORD: required' },
+  ])('refuses to start in production with $name', async ({ env, problem }) => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['dist/main.js'], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env['PATH'] ?? '', ...testEnv({ NODE_ENV: 'production', ...env }) },
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(problem);
   });
 });

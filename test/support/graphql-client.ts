@@ -1,5 +1,17 @@
 /** A minimal GraphQL client over real HTTP, including GraphQL multipart request spec uploads. */
 
+/** Where to send a request, and with which credentials: a bare URL is an anonymous caller. */
+export type Endpoint = string | { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+
+/** The credential headers of an endpoint, for tests that build requests by hand. */
+export function headersOf(endpoint: Endpoint): Record<string, string> {
+  return target(endpoint).headers;
+}
+
+function target(endpoint: Endpoint): { url: string; headers: Record<string, string> } {
+  return typeof endpoint === 'string' ? { url: endpoint, headers: {} } : { url: endpoint.url, headers: { ...endpoint.headers } };
+}
+
 export interface GraphQLResponse<T = Record<string, unknown>> {
   readonly status: number;
   readonly body: {
@@ -21,10 +33,11 @@ export const PREDICT = /* GraphQL */ `
   }
 `;
 
-export async function postJson<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+export async function postJson<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+  const { url, headers } = target(endpoint);
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: (await res.json()) as GraphQLResponse<T>['body'] };
@@ -57,11 +70,12 @@ export async function multipartBody(file: Uint8Array | string, options: UploadOp
 
 /** Sends one file as a multipart GraphQL request; by default the `predict` mutation on `ecg-rhythm`. */
 export async function upload<T = { predict: PredictionJson }>(
-  url: string,
+  endpoint: Endpoint,
   file: Uint8Array | string,
   options: UploadOptions = {},
 ): Promise<GraphQLResponse<T>> {
-  const headers: Record<string, string> = options.preflight === false ? {} : { 'apollo-require-preflight': 'true' };
+  const { url, headers } = target(endpoint);
+  if (options.preflight !== false) headers['apollo-require-preflight'] = 'true';
   const res = await fetch(url, { method: 'POST', body: predictForm(file, options), headers });
   const text = await res.text();
   try {

@@ -1,0 +1,44 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { AuthService } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
+import { ErrorCode } from '../errors/error-code';
+import { GatewayError } from '../errors/gateway-error';
+import { AuthPayload, Me } from './auth.type';
+import type { GatewayContext } from './context';
+
+/** The authenticated principal; the permission layer guarantees there is one wherever this is called. */
+export function principalOf(ctx: GatewayContext): Principal {
+  if (ctx.auth.status !== 'authenticated') throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'Authentication required.');
+  return ctx.auth.principal;
+}
+
+/** Sessions: log in, rotate the refresh token, log out, and who am I. */
+@Resolver()
+export class AuthResolver {
+  constructor(private readonly auth: AuthService) {}
+
+  @Mutation(() => AuthPayload, { description: 'Exchanges a username and password for an access and a refresh token.' })
+  login(
+    @Arg('username') username: string,
+    @Arg('password') password: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<AuthPayload> {
+    return this.auth.login(username, password, ctx.address);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Rotates a refresh token: the one given is spent and a new pair returned.' })
+  refresh(@Arg('refreshToken') refreshToken: string): Promise<AuthPayload> {
+    return this.auth.refresh(refreshToken);
+  }
+
+  @Mutation(() => Boolean, { description: "Revokes the refresh token's family. Access tokens expire on their own." })
+  logout(@Arg('refreshToken') refreshToken: string): Promise<boolean> {
+    return this.auth.logout(refreshToken);
+  }
+
+  @Query(() => Me, { description: 'The authenticated caller.' })
+  me(@Ctx() ctx: GatewayContext): Me {
+    const { kind, name, role } = principalOf(ctx);
+    return { kind, name, role };
+  }
+}

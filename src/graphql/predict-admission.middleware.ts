@@ -1,0 +1,25 @@
+import type { IMiddleware } from 'graphql-middleware';
+import { principalKey } from '../auth/principal';
+import type { PredictAdmission } from '../limits/predict-admission';
+import type { GatewayContext } from './context';
+
+/**
+ * Field middleware on `Mutation.predict`. It runs per resolver call, so every alias of `predict` in one document
+ * takes its own unit of budget and its own concurrency slot. Runs after the permission layer, so the caller is
+ * authenticated here.
+ */
+export function predictAdmissionMiddleware(admission: PredictAdmission): IMiddleware {
+  return {
+    Mutation: {
+      predict: async (resolve, parent, args, ctx: GatewayContext, info) => {
+        const key = ctx.auth.status === 'authenticated' ? principalKey(ctx.auth.principal) : `address:${ctx.address}`;
+        const release = await admission.admit(key);
+        try {
+          return await resolve(parent, args, ctx, info);
+        } finally {
+          release();
+        }
+      },
+    },
+  };
+}

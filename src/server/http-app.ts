@@ -1,0 +1,59 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { PresentedCredentials, RequestAuth } from '../auth/principal';
+import type { Config } from '../config/config';
+import { ErrorCode } from '../errors/error-code';
+import type { GatewayContext } from '../graphql/context';
+import type { ModelRegistry } from '../registry/model-registry';
+import { multipartCsrfGuard } from './csrf.middleware';
+import { errorHandler, sendError } from './error-handler';
+import { healthRoutes } from './health.routes';
+import { admitsRequests, type ServerPhase } from './lifecycle';
+
+/** What the HTTP application is assembled from. */
+export interface HttpAppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly registry: ModelRegistry;
+  readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
+  readonly phase: () => ServerPhase;
+}
+
+/**
+ * The express application, in the order requests meet it: security headers, health routes, admission while
+ * draining, CORS, CSRF for multipart, body and upload parsing with their limits, GraphQL, and one error handler.
+ */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const { config, logger, apollo, registry, authenticate, phase } = deps;
+  const production = config.env === 'production';
+  const app = express();
+  app.disable('x-powered-by');
+  // Apollo's landing page (development only) loads scripts from its CDN; production serves JSON only.
+  app.use(helmet({ contentSecurityPolicy: production ? undefined : false }));
+  app.use(healthRoutes(registry, phase));
+  app.use('/graphql', (_req, res, next) => {
+    if (admitsRequests(phase())) next();
+    else sendError(res.set('Connection', 'close'), ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
+  });
+  app.use('/graphql', cors({ origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false, maxAge: 600 }));
+  app.use(
+    '/graphql',
+    multipartCsrfGuard(),
+    express.json({ limit: '1mb' }),
+    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 64 * 1024 }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => ({
+        auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),
+        address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      }),
+    }),
+  );
+  app.use(errorHandler(logger));
+  return app;
+}

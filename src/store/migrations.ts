@@ -1,0 +1,89 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One forward-only schema change. Never edit or reorder a released migration: append a new one. */
+export interface Migration {
+  /** 1, 2, 3...: stored in `PRAGMA user_version` once applied. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema, as the ordered list of changes that builds it. Later issues (model registry, audit, metrics) append
+ * here. The role lists in CHECK constraints are spelled out rather than generated from `Role`, because a migration
+ * must mean the same thing forever; a new role needs a new migration (a unit test compares them).
+ */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'users, API keys, refresh tokens',
+    sql: `
+      CREATE TABLE users (
+        id            TEXT PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('VIEWER', 'PREDICTOR', 'ADMIN')),
+        created_at    INTEGER NOT NULL,
+        created_by    TEXT
+      ) STRICT;
+
+      CREATE TABLE api_keys (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        role         TEXT NOT NULL CHECK (role IN ('VIEWER', 'PREDICTOR', 'ADMIN')),
+        key_hash     TEXT NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        created_by   TEXT,
+        revoked_at   INTEGER,
+        last_used_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE refresh_tokens (
+        id         TEXT PRIMARY KEY,
+        family_id  TEXT NOT NULL,
+        user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+      CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);
+      CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+    `,
+  },
+]);
+
+/** Versions must be exactly 1..n so that `user_version` names one schema. */
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration "${migration.name}" has version ${migration.version}, expected ${index + 1}`);
+    }
+  });
+}
+
+/**
+ * Brings the schema up to the last migration and returns the resulting version. Each step runs in the same
+ * `BEGIN IMMEDIATE` transaction as the `user_version` bump, and the version is read inside it, so two processes
+ * starting on the same file cannot both apply a step, and a failing step leaves the previous schema intact.
+ * @throws Error when the database was written by a newer build (its version is beyond the known migrations).
+ */
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  checkOrder(migrations);
+  const latest = migrations.length;
+  const run = db.transaction((): number => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+    }
+    for (const migration of migrations.slice(current)) {
+      db.exec(migration.sql);
+      // `version` is an integer from our own list, never user input, so interpolating it is safe.
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    return latest;
+  });
+  return run.immediate();
+}

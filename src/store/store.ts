@@ -1,0 +1,39 @@
+import { ApiKeyRepository } from './api-key.repository';
+import { type Database, openDatabase, openInMemoryDatabase } from './database';
+import { RefreshTokenRepository } from './refresh-token.repository';
+import { UserRepository } from './user.repository';
+
+/** The embedded database as the rest of the gateway sees it: repositories, a transaction helper, and `close`. */
+export interface Store {
+  readonly users: UserRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+  /**
+   * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`, so it never has to upgrade a read lock and deadlock with
+   * another process); a throw rolls everything back. Nested calls become savepoints. `fn` must be synchronous:
+   * better-sqlite3 commits when it returns.
+   */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Wraps an open, migrated database. */
+export function createStore(db: Database): Store {
+  return {
+    users: new UserRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
+    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    close: () => db.close(),
+  };
+}
+
+/** Opens `<dataDir>/infergraph.db` (see {@link openDatabase}) as a store. */
+export function openStore(dataDir: string): Store {
+  return createStore(openDatabase(dataDir));
+}
+
+/** A fresh in-memory store: for tests. */
+export function openInMemoryStore(): Store {
+  return createStore(openInMemoryDatabase());
+}
