@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ErrorCode } from './error-code';
 import { isGatewayError } from './gateway-error';
@@ -11,7 +11,6 @@ const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.BAD_REQUEST,
   ErrorCode.OPERATION_RESOLUTION_FAILURE,
-  ErrorCode.QUERY_LIMIT_EXCEEDED,
 ]);
 
 /**
@@ -23,16 +22,17 @@ const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
  */
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // Apollo re-wraps validation-rule errors (and overwrites their code); the limit rules keep a GatewayError inside.
+    const original =
+      unwrapped instanceof GraphQLError && isGatewayError(unwrapped.originalError) ? unwrapped.originalError : unwrapped;
     const where = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
     if (isGatewayError(original)) {
       return { message: original.message, ...where, extensions: { ...original.details, code: original.code } };
     }
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
-      const { limit, max, actual } = formatted.extensions ?? {};
-      const details = code === ErrorCode.QUERY_LIMIT_EXCEEDED ? { limit, max, actual } : {};
-      return { message: formatted.message, ...where, extensions: { ...details, code } };
+      return { message: formatted.message, ...where, extensions: { code } };
     }
     logger.error({ err: original }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
     return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

@@ -9,6 +9,7 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { createFormatError } from '../errors/format-error';
 import type { GatewayContext } from '../graphql/context';
+import { limitParseOptions, limitValidationRules, queryLimitsOf, queryLimitsPlugin } from '../graphql/limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
 import { createHttpApp } from './http-app';
@@ -36,6 +37,7 @@ export class Gateway {
     const { config, logger, schema } = deps;
     const production = config.env === 'production';
     this.httpServer = http.createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: 30_000 });
+    const limits = queryLimitsOf(config.limits);
     this.apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError: createFormatError(logger),
@@ -43,12 +45,15 @@ export class Gateway {
       introspection: !production,
       hideSchemaDetailsFromClientErrors: production,
       allowBatchedHttpRequests: false,
+      validationRules: limitValidationRules(limits),
+      parseOptions: limitParseOptions(limits),
       csrfPrevention: true,
       // main.ts owns signals: Apollo's own handler would re-raise SIGTERM and end the process before models are freed.
       stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
         uploadDrainPlugin(),
+        queryLimitsPlugin(limits),
         ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ],
     });

@@ -9,6 +9,7 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { ErrorCode } from '../errors/error-code';
 import type { GatewayContext } from '../graphql/context';
+import { queryLimitsMiddleware, queryLimitsOf } from '../graphql/limits';
 import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
@@ -47,6 +48,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     multipartCsrfGuard(),
     express.json({ limit: '1mb' }),
     graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 64 * 1024 }),
+    // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
+    queryLimitsMiddleware(queryLimitsOf(config.limits)),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => ({
         auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),

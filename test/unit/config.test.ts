@@ -16,7 +16,10 @@ describe('loadConfig', () => {
   });
 
   it('reads and converts variables, treating empty strings as unset', () => {
-    const config = loadConfig({ PORT: '8080', BATCH_MAX_SIZE: '8', MAX_UPLOAD_BYTES: '', NODE_ENV: 'production' }, '/x');
+    const config = loadConfig(
+      { PORT: '8080', BATCH_MAX_SIZE: '8', MAX_UPLOAD_BYTES: '', NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) },
+      '/x',
+    );
     expect(config.port).toBe(8080);
     expect(config.batchMaxSize).toBe(8);
     expect(config.maxUploadBytes).toBe(64 * 1024 * 1024);
@@ -36,9 +39,36 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).problems).toHaveLength(4);
   });
 
+  it('in production, requires a JWT_SECRET of at least 32 bytes and a strong ADMIN_PASSWORD, naming both problems', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' })).not.toThrow();
+    let caught: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(15), ADMIN_PASSWORD: 'password1234' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems).toEqual([
+      'JWT_SECRET: must be at least 32 bytes',
+      'ADMIN_PASSWORD: must not be a common password',
+    ]);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('JWT_SECRET: required in production');
+  });
+
+  it('outside production, leaves a missing secret and admin password to be generated', () => {
+    const config = loadConfig({ NODE_ENV: 'development' });
+    expect(config.auth.jwtSecret).toBeNull();
+    expect(config.auth.adminPassword).toBeNull();
+  });
+
+  it('reads the CORS allowlist as comma-separated origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example ,' }).corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.auth) && Object.isFrozen(config.limits) && Object.isFrozen(config.corsOrigins)).toBe(true);
     expect(() => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);

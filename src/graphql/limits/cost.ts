@@ -5,14 +5,16 @@ import {
   GraphQLError,
   isCompositeType,
   isListType,
-  isObjectType,
   isInterfaceType,
+  isObjectType,
   Kind,
   type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { measureOperations, saturatingAdd, type DefinitionMeasure } from './operation-measure';
 
 /** Cost settings of one field. */
 export interface FieldCost {
@@ -40,9 +42,10 @@ export interface CostModel {
   /** Per-field settings by schema coordinate, `Type.field` (e.g. `Mutation.predict`). Unknown coordinates fail start-up. */
   readonly fields: Readonly<Record<string, FieldCost>>;
   /**
-   * Most selections the estimate visits (`graphql-query-complexity`'s `maxQueryNodes`, counting fragments again at
-   * every spread). An operation that expands further is refused as too costly without a number: its cost is not
-   * computed to the end.
+   * Most selections an operation may expand to, fragments counted again at every spread. An operation that expands
+   * further is refused as too costly, without a number. The expansion is counted in linear time before
+   * `graphql-query-complexity` walks it, because that walk costs microseconds per selection and is repeated for
+   * every request (it depends on the variables).
    */
   readonly maxNodes: number;
 }
@@ -56,13 +59,15 @@ export interface CostModel {
 export const DEFAULT_COST_MODEL: CostModel = Object.freeze({
   defaultFieldCost: 1,
   defaultListSize: 10,
-  maxNodes: 10_000,
+  // The largest sensible document of this API expands to a few hundred selections; 2000 keeps the estimate's walk to
+  // a few milliseconds.
+  maxNodes: 2000,
   fields: Object.freeze({
-    'Mutation.predict': { cost: 100 },
-    'Query.models': { listSize: 5 },
-    'Model.versions': { listSize: 5 },
-    'ModelVersion.inputs': { listSize: 2 },
-    'ModelVersion.outputs': { listSize: 2 },
+    'Mutation.predict': Object.freeze({ cost: 100 }),
+    'Query.models': Object.freeze({ listSize: 5 }),
+    'Model.versions': Object.freeze({ listSize: 5 }),
+    'ModelVersion.inputs': Object.freeze({ listSize: 2 }),
+    'ModelVersion.outputs': Object.freeze({ listSize: 2 }),
   }),
 });
 
@@ -104,14 +109,31 @@ export function estimateCost(
   }
   const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
   const query: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
+  // An upper bound of what graphql-query-complexity visits (it skips what @skip/@include leave out); `undefined` only
+  // for a fragment cycle, which validation has refused before Apollo calls this.
+  const expanded = measureOperations(query, selectionCount)?.[0]?.value ?? Number.MAX_SAFE_INTEGER;
+  if (expanded > model.maxNodes) return { kind: 'tooLarge' };
   try {
-    const cost = getComplexity({ schema, query, variables: inputs, estimators: [costEstimator(model)], maxQueryNodes: model.maxNodes });
-    return { kind: 'measured', cost };
+    const estimators = [costEstimator(model)];
+    return { kind: 'measured', cost: getComplexity({ schema, query, variables: inputs, estimators, maxQueryNodes: model.maxNodes + 1 }) };
   } catch (error) {
-    // The library's only signal for its node budget; anything else is a bug and propagates (Apollo then refuses the request).
+    // Its node budget, unreachable after the count above; anything else is a bug and propagates (Apollo refuses the request).
     if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return { kind: 'tooLarge' };
     throw error;
   }
+}
+
+/** Selections of a definition once its fragment spreads are expanded (each spread counts as one, plus its fragment). */
+export const selectionCount: DefinitionMeasure = (definition, fragment) => countSelections(definition.selectionSet, fragment);
+
+function countSelections(selectionSet: SelectionSetNode, fragment: (name: string) => number): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    count = saturatingAdd(count, 1);
+    if (selection.kind === Kind.FRAGMENT_SPREAD) count = saturatingAdd(count, fragment(selection.name.value));
+    else if (selection.selectionSet !== undefined) count = saturatingAdd(count, countSelections(selection.selectionSet, fragment));
+  }
+  return count;
 }
 
 /** What is wrong with a cost model for a schema: unknown coordinates, list sizes on non-lists, bad numbers. */

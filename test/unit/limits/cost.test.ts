@@ -1,8 +1,14 @@
 import 'reflect-metadata';
 import { getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
+import { getComplexity } from 'graphql-query-complexity';
 import { buildGatewaySchema } from '../../../src/graphql/schema';
 import { costEstimator, costModelProblems, DEFAULT_COST_MODEL, estimateCost, type CostModel } from '../../../src/graphql/limits';
 import { doublingFragments, nestedQuery, schema } from './limits-test-kit';
+
+jest.mock('graphql-query-complexity', () => {
+  const actual = jest.requireActual<typeof import('graphql-query-complexity')>('graphql-query-complexity');
+  return { ...actual, getComplexity: jest.fn(actual.getComplexity) };
+});
 
 /** The estimate of the first (or the named) operation of a document under a cost model. */
 function estimate(source: string, variables?: Record<string, unknown>, model: CostModel = DEFAULT_COST_MODEL, name?: string) {
@@ -61,9 +67,19 @@ describe('cost estimate (graphql-query-complexity, field-level cost model)', () 
     expect(estimate('query ($n: String!) { model(name: $n) { name } }', { n: 12 })).toEqual({ kind: 'badVariables' });
   });
 
-  it('gives up as tooLarge on an operation that expands past maxNodes selections', () => {
+  it('measures an operation expanding to maxNodes selections, and gives up as tooLarge at one more', () => {
+    const model = (maxNodes: number): CostModel => ({ ...DEFAULT_COST_MODEL, maxNodes });
+    // models, the spread of F0, and F0 expanded: 94 selections (each level: two spreads, each with what it expands to)
+    expect(estimate(doublingFragments(5), undefined, model(96))).toEqual({ kind: 'measured', cost: 1 + 5 * 32 });
+    expect(estimate(doublingFragments(5), undefined, model(95))).toEqual({ kind: 'tooLarge' });
+  });
+
+  it('counts the expansion first, and does not walk an operation over maxNodes (2^40 selections)', () => {
+    jest.mocked(getComplexity).mockClear();
     expect(estimate(doublingFragments(40))).toEqual({ kind: 'tooLarge' });
-    expect(estimate(doublingFragments(5))).toEqual({ kind: 'measured', cost: 1 + 5 * 32 });
+    expect(getComplexity).not.toHaveBeenCalled();
+    expect(estimate(doublingFragments(3))).toMatchObject({ kind: 'measured' });
+    expect(getComplexity).toHaveBeenCalledTimes(1);
   });
 
   it('measures only the operation to be run', () => {
