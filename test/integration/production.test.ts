@@ -63,6 +63,7 @@ describe('abusive GraphQL documents', () => {
     const res = await postJson(gw.viewer, '{ modle { name } }');
     expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(res.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    expectNoLeak(res.body);
   });
 
   it('refuses batched (array) requests', async () => {
