@@ -10,7 +10,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=4000 MODELS_DIR=/app/models
+ENV NODE_ENV=production PORT=4000 MODELS_DIR=/app/models DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -18,6 +18,9 @@ COPY package.json ./
 COPY schema ./schema
 # Only the served artefacts: manifests and ONNX files, not the training recipe or held-out data.
 COPY models/ecg-rhythm/1/manifest.json models/ecg-rhythm/1/model.onnx ./models/ecg-rhythm/1/
+# Users, API keys and refresh tokens live here: mount a volume to keep them.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:4000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
