@@ -41,6 +41,8 @@ describe('loadConfig', () => {
 
   it('in production, requires a JWT_SECRET of at least 32 bytes and a strong ADMIN_PASSWORD, naming both problems', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' })).not.toThrow();
+    // Bytes, not characters: 16 two-byte characters are enough, 15 are not.
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(16) })).not.toThrow();
     let caught: unknown;
     try {
       loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(15), ADMIN_PASSWORD: 'password1234' });

@@ -6,7 +6,6 @@ import { ApolloServer, type GraphQLResponse } from '@apollo/server';
 import { buildSchema, getIntrospectionQuery, GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
 import pino from 'pino';
 import { createFormatError } from '../../../src/errors/format-error';
-import { isGatewayError } from '../../../src/errors/gateway-error';
 import { createQueryLimits, limitValidationRules, type CostModel, type QueryLimits } from '../../../src/graphql/limits';
 
 /**
@@ -97,16 +96,8 @@ export const rootValue = {
   }),
 };
 
-/**
- * The production `formatError`, given the `GatewayError` a limit error carries in `originalError` (Apollo wraps
- * validation errors and overwrites their code; see the limits' report on format-error.ts). Once format-error.ts
- * unwraps `originalError` itself, this is the production formatter exactly.
- */
-const production = createFormatError(pino({ level: 'silent' }));
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const carried = error instanceof GraphQLError && isGatewayError(error.originalError) ? error.originalError : undefined;
-  return production(formatted, carried ?? error);
-}
+/** The production `formatError` (it unwraps the `GatewayError` that limit errors carry in `originalError`). */
+export const formatError = createFormatError(pino({ level: 'silent' }));
 
 /** An ApolloServer with the gateway's error settings and every limit wired in (introspection on, as in development). */
 export function limitedServer(limits: QueryLimits = DEFAULT_LIMITS, costModel?: CostModel): ApolloServer {
