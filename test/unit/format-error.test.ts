@@ -40,6 +40,15 @@ describe('formatError', () => {
     expect(JSON.stringify(formatted)).not.toContain('secret');
   });
 
+  it('recovers a GatewayError that Apollo re-wrapped as a validation error (the query limits)', () => {
+    const limit = new GatewayError(ErrorCode.QUERY_LIMIT_EXCEEDED, 'Query depth 9 exceeds the limit of 8.', { limit: 'depth', max: 8, actual: 9 });
+    const rewrapped = new GraphQLError(limit.message, { originalError: limit, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(formatError(rewrapped.toJSON(), rewrapped)).toEqual({
+      message: 'Query depth 9 exceeds the limit of 8.',
+      extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'depth', max: 8, actual: 9 },
+    });
+  });
+
   it('masks an unknown code instead of trusting it', () => {
     const error = new GraphQLError('internal detail', { extensions: { code: 'SOMETHING_ELSE' } });
     expect(formatError(error.toJSON(), error).extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
