@@ -12,7 +12,7 @@ try {
 }
 try {
   const xml = fs.readFileSync('.reports/pytest.xml', 'utf8');
-  const suite = /<testsuite[^>]*>/.exec(xml)?.[0] ?? '';
+  const suite = /<testsuite\s[^>]*>/.exec(xml)?.[0] ?? '';
   const attr = (name) => Number(new RegExp(`${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
   const bad = attr('failures') + attr('errors');
   passed += attr('tests') - bad - attr('skipped');
