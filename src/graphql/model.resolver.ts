@@ -1,6 +1,9 @@
-import { Arg, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { actorLabel } from '../auth/account.rules';
 import type { ModelRegistry } from '../registry/model-registry';
-import { Model } from './model.type';
+import { principalOf } from './auth.resolver';
+import type { GatewayContext } from './context';
+import { Model, ModelVersionType } from './model.type';
 
 /** Read-only queries over the served models. */
 @Resolver(() => Model)
@@ -16,5 +19,27 @@ export class ModelResolver {
   model(@Arg('name') name: string): Model | null {
     const entry = this.registry.get(name);
     return entry === undefined ? null : new Model(entry);
+  }
+
+  @Mutation(() => ModelVersionType, { description: 'Loads a model version (default: the newest). A no-op if it is loaded.' })
+  async loadModel(
+    @Arg('name') name: string,
+    @Ctx() ctx: GatewayContext,
+    @Arg('version', () => Int, { nullable: true }) version?: number | null,
+  ): Promise<ModelVersionType> {
+    return new ModelVersionType(await this.registry.load(name, version, actorLabel(principalOf(ctx))));
+  }
+
+  @Mutation(() => ModelVersionType, {
+    description:
+      'Unloads a model version (default: the newest). New requests for it get MODEL_NOT_READY at once; requests ' +
+      'already admitted finish; the answer comes once its memory is freed.',
+  })
+  async unloadModel(
+    @Arg('name') name: string,
+    @Ctx() ctx: GatewayContext,
+    @Arg('version', () => Int, { nullable: true }) version?: number | null,
+  ): Promise<ModelVersionType> {
+    return new ModelVersionType(await this.registry.unload(name, version, actorLabel(principalOf(ctx))));
   }
 }

@@ -8,6 +8,7 @@ export const ModelVersionState: { [K in VersionStatus]: K } = {
   UNLOADED: 'UNLOADED',
   LOADING: 'LOADING',
   READY: 'READY',
+  DRAINING: 'DRAINING',
   FAILED: 'FAILED',
 };
 registerEnumType(ModelVersionState, { name: 'ModelVersionState', description: 'Where a model version is in its life.' });
@@ -70,6 +71,11 @@ export class ModelVersionType {
 
   @Field(() => Int, { description: 'Samples per ONNX Runtime run.' }) get maxBatchSize(): number {
     return this.source.plan.maxBatchSize;
+  }
+
+  @Field(() => Int, { description: 'Requests using this version right now (an unload waits for them).' })
+  get activeRequests(): number {
+    return this.source.activeRequests;
   }
 }
 

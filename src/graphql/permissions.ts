@@ -38,6 +38,8 @@ export const ruleTree: IRules = {
     refresh: allow,
     logout: allow,
     predict: predictor,
+    loadModel: admin,
+    unloadModel: admin,
     createUser: admin,
     deleteUser: admin,
     createApiKey: admin,

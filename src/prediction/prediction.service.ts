@@ -4,7 +4,7 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { ModelVersion } from '../registry/model-version';
+import type { ModelVersion, VersionLease } from '../registry/model-version';
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {
@@ -47,35 +47,39 @@ export interface PredictionServiceOptions {
 export class PredictionService {
   constructor(private readonly options: PredictionServiceOptions) {}
 
+  /**
+   * Runs one request. The version is leased from admission to the last run, so an unload that starts meanwhile
+   * waits for this request instead of failing it.
+   */
   async predict(request: PredictRequest): Promise<PredictionResult> {
-    const { codec, maxSamplesPerRequest } = this.options;
-    const version = this.readyVersion(request);
-    const { bytes, filename } = await request.file.read();
-    const batch = codec.decode(bytes, filename, {
-      sampleLength: version.sampleLength,
-      maxSamples: maxSamplesPerRequest,
-    });
-    // Looked up again: the version may have changed state while the upload streamed in.
-    const session = version.session();
-    let outputs: Float64Tensor;
+    const { version, lease } = this.admit(request);
     try {
-      outputs = await runInBatches(session, batch.values, batch.count, version.plan);
-    } catch (error) {
-      if (isGatewayError(error)) throw error;
-      throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {
-        model: version.name,
-        version: version.version,
-      }, { cause: error });
+      const { bytes, filename } = await request.file.read();
+      const batch = this.options.codec.decode(bytes, filename, {
+        sampleLength: version.sampleLength,
+        maxSamples: this.options.maxSamplesPerRequest,
+      });
+      let outputs: Float64Tensor;
+      try {
+        outputs = await runInBatches(lease.session, batch.values, batch.count, version.plan);
+      } catch (error) {
+        if (isGatewayError(error)) throw error;
+        throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {
+          model: version.name,
+          version: version.version,
+        }, { cause: error });
+      }
+      return { model: version.name, version: version.version, labels: version.manifest.labels, ids: batch.ids, outputs };
+    } finally {
+      lease.release();
     }
-    return { model: version.name, version: version.version, labels: version.manifest.labels, ids: batch.ids, outputs };
   }
 
-  /** Resolves the requested version and checks it can run before the upload is read; on failure drains the upload. */
-  private readyVersion(request: PredictRequest): ModelVersion {
+  /** Resolves the requested version and leases it before the upload is read; on failure drains the upload. */
+  private admit(request: PredictRequest): { version: ModelVersion; lease: VersionLease } {
     try {
       const version = this.options.registry.resolve(request.model, request.version);
-      version.session();
-      return version;
+      return { version, lease: version.acquire() };
     } catch (error) {
       request.file.discard();
       throw error;

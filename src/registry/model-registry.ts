@@ -103,15 +103,46 @@ export class ModelRegistry {
     return found;
   }
 
-  /** Ready for traffic: at least one model, and every discovered version loaded. */
+  /**
+   * Loads a version (default: the newest) on an operator's request; a no-op if it is loaded.
+   * @param actor who asked, for the audit log
+   */
+  async load(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
+    const target = this.resolve(name, version);
+    const state = await target.load(this.options.backend);
+    this.audit('model.load', actor, target, state.status === 'FAILED' ? state.reason : state.status);
+    return target;
+  }
+
+  /**
+   * Unloads a version (default: the newest): new requests for it get MODEL_NOT_READY at once, requests already
+   * admitted finish, then its session is freed. Resolves when it is freed.
+   */
+  async unload(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
+    const target = this.resolve(name, version);
+    this.audit('model.unload.started', actor, target, target.state.status);
+    await target.unload();
+    this.audit('model.unload', actor, target, target.state.status);
+    return target;
+  }
+
+  /**
+   * Ready for traffic: at least one version serving, none still loading, none failed. A version an operator
+   * unloaded on purpose does not make the gateway unready.
+   */
   isReady(): boolean {
-    const all = this.all();
-    return all.length > 0 && all.every((v) => v.state.status === 'READY');
+    const states = this.all().map((v) => v.state.status);
+    return states.includes('READY') && !states.includes('LOADING') && !states.includes('FAILED');
   }
 
   /** Releases every session. */
   async close(): Promise<void> {
     await Promise.all(this.all().map((v) => v.unload()));
+  }
+
+  /** Lifecycle changes go to the log with who, what and the result (a queryable trail comes with the registry store). */
+  private audit(event: string, actor: string, target: ModelVersion, result: string): void {
+    this.options.logger.info({ event, actor, model: target.name, version: target.version, result }, event);
   }
 
   private all(): ModelVersion[] {

@@ -9,6 +9,7 @@ import { assertNever } from '../lib/assert-never';
 import type { InferenceBackend, InferenceSession, TensorSpec } from '../inference/backend';
 import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
+import { InFlight } from './in-flight';
 import { checkSignature } from './signature';
 
 /** Where a model version is in its life; the `status` strings are also the GraphQL enum values. */
@@ -16,7 +17,14 @@ export type VersionState =
   | { readonly status: 'UNLOADED' }
   | { readonly status: 'LOADING'; readonly since: Date }
   | { readonly status: 'READY'; readonly session: InferenceSession; readonly loadedAt: Date }
+  | { readonly status: 'DRAINING'; readonly session: InferenceSession; readonly since: Date }
   | { readonly status: 'FAILED'; readonly reason: string; readonly at: Date };
+
+/** A hold on a READY version's session: the version is not unloaded until every lease is released. */
+export interface VersionLease {
+  readonly session: InferenceSession;
+  release(): void;
+}
 
 export type VersionStatus = VersionState['status'];
 
@@ -29,6 +37,9 @@ async function sha256Of(file: string): Promise<string> {
 /** One version of one model: its manifest, its files, and its session once loaded. */
 export class ModelVersion {
   private current: VersionState = { status: 'UNLOADED' };
+  private readonly inFlight = new InFlight();
+  /** Set while a load or an unload runs, so that a second request waits for it instead of racing it. */
+  private transition: Promise<void> | undefined;
   /** Non-batch input dimensions and batch size used for every run of this version. */
   readonly plan: RunPlan;
   /** Values per sample (product of {@link RunPlan.sampleDims}). */
@@ -60,12 +71,29 @@ export class ModelVersion {
     return this.current;
   }
 
+  /** Requests holding a lease on this version right now. */
+  get activeRequests(): number {
+    return this.inFlight.size;
+  }
+
   /**
    * Verifies the file against the manifest (size, sha256), opens it, and checks the runtime's view of its
    * signature. Never throws: a failure leaves the version `FAILED` with an operator-facing reason.
    */
   async load(backend: InferenceBackend): Promise<VersionState> {
-    if (this.current.status === 'READY' || this.current.status === 'LOADING') return this.current;
+    while (this.transition !== undefined) await this.transition;
+    if (this.current.status === 'READY') return this.current;
+    const loading = this.open(backend);
+    this.transition = loading;
+    try {
+      await loading;
+    } finally {
+      this.transition = undefined;
+    }
+    return this.current;
+  }
+
+  private async open(backend: InferenceBackend): Promise<void> {
     this.current = { status: 'LOADING', since: new Date() };
     const file = path.join(this.dir, this.manifest.file);
     try {
@@ -85,26 +113,49 @@ export class ModelVersion {
       const message = error instanceof Error ? error.message : String(error);
       this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), at: new Date() };
     }
-    return this.current;
   }
 
-  /** Releases the session, if any. */
+  /**
+   * Stops admitting requests (`DRAINING`), waits until every lease is released (requests already admitted finish),
+   * then frees the session (`UNLOADED`). Concurrent calls share one drain; a FAILED version becomes UNLOADED.
+   */
   async unload(): Promise<void> {
+    while (this.transition !== undefined) await this.transition;
     const state = this.current;
-    this.current = { status: 'UNLOADED' };
-    if (state.status === 'READY') await state.session.release();
+    if (state.status !== 'READY') {
+      if (state.status === 'FAILED') this.current = { status: 'UNLOADED' };
+      return;
+    }
+    this.current = { status: 'DRAINING', session: state.session, since: new Date() };
+    const draining = this.inFlight.idle().then(async () => {
+      await state.session.release();
+      this.current = { status: 'UNLOADED' };
+    });
+    this.transition = draining;
+    try {
+      await draining;
+    } finally {
+      this.transition = undefined;
+    }
   }
 
-  /** The session to run on, or `MODEL_NOT_READY` naming the state the version is in. */
-  session(): InferenceSession {
+  /**
+   * A lease on the session, for one request from admission to its last run.
+   * @throws GatewayError `MODEL_NOT_READY` naming the state the version is in.
+   */
+  acquire(): VersionLease {
     const state = this.current;
+    if (state.status !== 'READY') throw this.notReady(state);
+    return { session: state.session, release: this.inFlight.acquire() };
+  }
+
+  private notReady(state: Exclude<VersionState, { status: 'READY' }>): GatewayError {
     switch (state.status) {
-      case 'READY':
-        return state.session;
       case 'UNLOADED':
       case 'LOADING':
+      case 'DRAINING':
       case 'FAILED':
-        throw new GatewayError(
+        return new GatewayError(
           ErrorCode.MODEL_NOT_READY,
           `Model ${this.name} version ${this.version} is not ready (${state.status}).`,
           { model: this.name, version: this.version, state: state.status },

@@ -47,6 +47,9 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'Mutation.logout': { access: 'public', call: query('mutation { logout(refreshToken: "rt_unknown") }') },
   'Mutation.predict': { access: 'PREDICTOR', call: (as) => upload(as, xmlBatch([tokens(5000)])) },
+  // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, so the shared model stays loaded.
+  'Mutation.loadModel': { access: 'ADMIN', call: query('mutation { loadModel(name: "ecg-rhythm", version: 99) { state } }') },
+  'Mutation.unloadModel': { access: 'ADMIN', call: query('mutation { unloadModel(name: "ecg-rhythm", version: 99) { state } }') },
   'Mutation.createUser': {
     access: 'ADMIN',
     call: query('mutation($u: String!) { createUser(username: $u, password: "cobalt-window-orchard-58", role: VIEWER) { id } }', () => ({ u: `user${(serial += 1)}` })),

@@ -76,7 +76,7 @@ describe('ModelRegistry', () => {
     expect(version?.state).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('sha256') });
     expect(backend.sessions).toHaveLength(0);
     expect(registry.isReady()).toBe(false);
-    expect(() => version?.session()).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
+    expect(() => version?.acquire()).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
   });
 
   it('fails and releases a session whose signature disagrees with the manifest', async () => {

@@ -1,0 +1,89 @@
+/**
+ * Explicit load and unload over real HTTP: an unload during a burst of predictions lets every admitted request
+ * finish with the right answer, refuses new ones with MODEL_NOT_READY, and the version can be loaded again.
+ */
+import path from 'node:path';
+import { headersOf, multipartBody, postJson, upload, type PredictionJson } from '../support/graphql-client';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { npyBytes } from '../support/npy';
+import { HELDOUT, directRun, readNpy, sameBits } from '../support/reference';
+
+const BURST = 12;
+const STATE = '{ model(name: "ecg-rhythm") { versions { state activeRequests } } }';
+const inputs = readNpy(path.join(HELDOUT, 'inputs.npy')).data as Float64Array;
+const L = 5000;
+
+let gw: RunningGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(() => gw.stop());
+
+async function versionState(): Promise<{ state: string; activeRequests: number }> {
+  const res = await postJson<{ model: { versions: { state: string; activeRequests: number }[] } }>(gw.admin, STATE);
+  return res.body.data?.model.versions[0] ?? { state: 'missing', activeRequests: -1 };
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached');
+}
+
+/** Starts a prediction whose body stops halfway until `finish()` is called: the request is admitted and waiting. */
+async function heldPrediction(sample: number): Promise<{ finish(): void; response: Promise<Response> }> {
+  const npy = npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(sample * L, (sample + 1) * L) });
+  const { body, contentType } = await multipartBody(npy, { filename: 'x.npy' });
+  let finish!: () => void;
+  const rest = new Promise<void>((resolve) => (finish = resolve));
+  const half = Math.floor(body.length / 2);
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(body.subarray(0, half));
+      await rest;
+      controller.enqueue(body.subarray(half));
+      controller.close();
+    },
+  });
+  const response = fetch(gw.graphqlUrl, {
+    method: 'POST',
+    body: stream,
+    duplex: 'half',
+    headers: { ...headersOf(gw.predictor), 'content-type': contentType, 'apollo-require-preflight': 'true' },
+  } as RequestInit);
+  return { finish, response };
+}
+
+describe('unloading a model during a burst of predictions', () => {
+  it('finishes every admitted prediction, refuses new ones, frees the version, and loads it again', async () => {
+    const held = await Promise.all(Array.from({ length: BURST }, (_, i) => heldPrediction(i)));
+    await until(async () => (await versionState()).activeRequests === BURST);
+
+    const unloading = postJson<{ unloadModel: { state: string } }>(gw.admin, 'mutation { unloadModel(name: "ecg-rhythm", version: 1) { state activeRequests } }');
+    await until(async () => (await versionState()).state === 'DRAINING');
+
+    const late = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
+    expect(late.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'DRAINING' });
+
+    for (const h of held) h.finish();
+    const answers = await Promise.all(held.map(async (h) => (await (await h.response).json()) as { data?: { predict: PredictionJson }; errors?: unknown[] }));
+    const expected = await directRun(inputs.subarray(0, BURST * L), [L, 1], 1);
+    answers.forEach((answer, i) => {
+      expect(answer.errors).toBeUndefined();
+      expect(sameBits(Float64Array.from(answer.data?.predict.outputs.flat() ?? []), expected.subarray(2 * i, 2 * i + 2))).toBe(true);
+    });
+
+    expect((await unloading).body.data?.unloadModel).toEqual({ state: 'UNLOADED', activeRequests: 0 });
+    expect((await fetch(`${gw.baseUrl}/readyz`)).status).toBe(503);
+    const refused = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'UNLOADED' });
+
+    const loaded = await postJson<{ loadModel: { state: string } }>(gw.admin, 'mutation { loadModel(name: "ecg-rhythm") { state } }');
+    expect(loaded.body.data?.loadModel.state).toBe('READY');
+    expect((await fetch(`${gw.baseUrl}/readyz`)).status).toBe(200);
+    const again = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
+    expect(sameBits(Float64Array.from(again.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(true);
+  });
+});
