@@ -20,6 +20,7 @@ import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
+import { storeJournal } from './store/model-event.journal';
 import { openStore, type Store } from './store/store';
 
 /** The versioned XML batch contract, shipped beside the code (works from `src/` and from `dist/`). */
@@ -74,7 +75,8 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     await ensureAdmin(auth, config, logger);
 
     const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
-    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger });
+    const journal = storeJournal(store.modelEvents);
+    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger, journal });
     await registry.discover();
     await registry.loadAll();
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
@@ -85,7 +87,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     const schema = await buildGatewaySchema(
       containerOf([
-        new ModelResolver(registry),
+        new ModelResolver(registry, journal),
         new PredictionResolver(predictions, config.maxUploadBytes),
         new AuthResolver(auth),
         new UserResolver(auth),

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { TensorSpec } from '../inference/backend';
 import type { ModelEntry } from '../registry/model-registry';
 import type { ModelVersion, VersionStatus } from '../registry/model-version';
@@ -94,4 +94,24 @@ export class Model {
   @Field(() => Int, { description: 'The version `predict` uses when none is given.' }) get defaultVersion(): number {
     return this.entry.versions[this.entry.versions.length - 1]?.version ?? 0;
   }
+}
+
+@ObjectType({ description: 'One entry of the audit trail of model lifecycle changes.' })
+export class ModelEvent {
+  @Field(() => ID) id!: string;
+
+  @Field() at!: Date;
+
+  @Field({ description: '`user:<name>`, `apiKey:<name>`, or `system` (loads at boot).' }) actor!: string;
+
+  @Field() model!: string;
+
+  @Field(() => Int, { nullable: true }) version!: number | null;
+
+  @Field({ description: 'What happened, e.g. `model.load`, `model.unload.started`, `model.unload`.' }) event!: string;
+
+  @Field({ description: 'The outcome, e.g. `READY`, `UNLOADED`, `FAILED`.' }) result!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why it failed, or how many requests an unload waited for.' })
+  detail!: string | null;
 }

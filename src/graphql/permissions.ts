@@ -32,7 +32,7 @@ const admin = atLeast(Role.ADMIN);
  * the schema to make sure none is missing. Session mutations are public: their argument is the credential.
  */
 export const ruleTree: IRules = {
-  Query: { models: viewer, model: viewer, me: viewer, users: admin, apiKeys: admin },
+  Query: { models: viewer, model: viewer, modelEvents: admin, me: viewer, users: admin, apiKeys: admin },
   Mutation: {
     login: allow,
     refresh: allow,
@@ -47,6 +47,7 @@ export const ruleTree: IRules = {
   },
   Model: viewer,
   ModelVersion: viewer,
+  ModelEvent: admin,
   TensorSpec: viewer,
   Prediction: predictor,
   SamplePrediction: predictor,

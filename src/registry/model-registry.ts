@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceBackend } from '../inference/backend';
+import type { LifecycleJournal } from './lifecycle-journal';
 import { MODEL_NAME, readManifest } from './manifest';
 import { ModelVersion } from './model-version';
 
@@ -13,6 +14,8 @@ export interface ModelRegistryOptions {
   readonly backend: InferenceBackend;
   readonly batchMaxSize: number;
   readonly logger: Logger;
+  /** The audit trail of lifecycle changes. */
+  readonly journal: LifecycleJournal;
 }
 
 /** A model and its versions, newest last. */
@@ -59,15 +62,11 @@ export class ModelRegistry {
     }
   }
 
-  /** Loads every discovered version; failures are logged and leave the version `FAILED`. */
+  /** Loads every discovered version at boot; failures are recorded and leave the version `FAILED`. */
   async loadAll(): Promise<void> {
     for (const version of this.all()) {
       const state = await version.load(this.options.backend);
-      if (state.status === 'FAILED') {
-        this.options.logger.error({ model: version.name, version: version.version, reason: state.reason }, 'model failed to load');
-      } else {
-        this.options.logger.info({ model: version.name, version: version.version }, 'model ready');
-      }
+      this.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
     }
   }
 
@@ -110,7 +109,7 @@ export class ModelRegistry {
   async load(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
     const state = await target.load(this.options.backend);
-    this.audit('model.load', actor, target, state.status === 'FAILED' ? state.reason : state.status);
+    this.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : null);
     return target;
   }
 
@@ -120,9 +119,10 @@ export class ModelRegistry {
    */
   async unload(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
-    this.audit('model.unload.started', actor, target, target.state.status);
-    await target.unload();
-    this.audit('model.unload', actor, target, target.state.status);
+    const unloading = target.unload(); // turns DRAINING synchronously unless another transition runs
+    this.audit('model.unload.started', actor, target, target.state.status, `${target.activeRequests} requests in flight`);
+    await unloading;
+    this.audit('model.unload', actor, target, target.state.status, null);
     return target;
   }
 
@@ -140,9 +140,11 @@ export class ModelRegistry {
     await Promise.all(this.all().map((v) => v.unload()));
   }
 
-  /** Lifecycle changes go to the log with who, what and the result (a queryable trail comes with the registry store). */
-  private audit(event: string, actor: string, target: ModelVersion, result: string): void {
-    this.options.logger.info({ event, actor, model: target.name, version: target.version, result }, event);
+  /** Every lifecycle change goes to the journal (queryable, persistent) and the log: who, what, and the result. */
+  private audit(event: string, actor: string, target: ModelVersion, result: string, detail: string | null): void {
+    const entry = { actor, model: target.name, version: target.version, event, result, detail };
+    this.options.journal.record(entry);
+    this.options.logger[result === 'FAILED' ? 'error' : 'info'](entry, event);
   }
 
   private all(): ModelVersion[] {

@@ -53,6 +53,23 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'model lifecycle events (audit trail)',
+    sql: `
+      CREATE TABLE model_events (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        actor   TEXT NOT NULL,
+        model   TEXT NOT NULL,
+        version INTEGER,
+        event   TEXT NOT NULL,
+        result  TEXT NOT NULL,
+        detail  TEXT
+      ) STRICT;
+      CREATE INDEX model_events_by_model ON model_events (model, id);
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

@@ -1,5 +1,6 @@
 import { ApiKeyRepository } from './api-key.repository';
 import { type Database, openDatabase, openInMemoryDatabase } from './database';
+import { ModelEventRepository } from './model-event.repository';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { UserRepository } from './user.repository';
 
@@ -8,6 +9,7 @@ export interface Store {
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly refreshTokens: RefreshTokenRepository;
+  readonly modelEvents: ModelEventRepository;
   /**
    * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`, so it never has to upgrade a read lock and deadlock with
    * another process); a throw rolls everything back. Nested calls become savepoints. `fn` must be synchronous:
@@ -23,6 +25,7 @@ export function createStore(db: Database): Store {
     users: new UserRepository(db),
     apiKeys: new ApiKeyRepository(db),
     refreshTokens: new RefreshTokenRepository(db),
+    modelEvents: new ModelEventRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -2,6 +2,8 @@
  * Explicit load and unload over real HTTP: an unload during a burst of predictions lets every admitted request
  * finish with the right answer, refuses new ones with MODEL_NOT_READY, and the version can be loaded again.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { headersOf, multipartBody, postJson, upload, type PredictionJson } from '../support/graphql-client';
 import { startGateway, type RunningGateway } from '../support/gateway';
@@ -85,5 +87,40 @@ describe('unloading a model during a burst of predictions', () => {
     expect((await fetch(`${gw.baseUrl}/readyz`)).status).toBe(200);
     const again = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
     expect(sameBits(Float64Array.from(again.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(true);
+  });
+
+  it('keeps an audit trail of who loaded and unloaded what, newest first', async () => {
+    const res = await postJson<{ modelEvents: { actor: string; event: string; result: string; version: number }[] }>(
+      gw.admin,
+      '{ modelEvents(name: "ecg-rhythm") { actor event result version detail at } }',
+    );
+    const events = res.body.data?.modelEvents ?? [];
+    expect(events.slice(0, 4).map((e) => [e.actor, e.event, e.result])).toEqual([
+      ['user:admin', 'model.load', 'READY'],
+      ['user:admin', 'model.unload', 'UNLOADED'],
+      ['user:admin', 'model.unload.started', 'DRAINING'],
+      ['system', 'model.load', 'READY'],
+    ]);
+  });
+});
+
+describe('the audit trail across a restart', () => {
+  it('is still there after the gateway restarts on the same data folder', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-restart-'));
+    const first = await startGateway({ DATA_DIR: dataDir });
+    await postJson(first.admin, 'mutation { unloadModel(name: "ecg-rhythm") { state } }');
+    await first.stop();
+    const second = await startGateway({ DATA_DIR: dataDir });
+    try {
+      const res = await postJson<{ modelEvents: { actor: string; event: string }[] }>(second.admin, '{ modelEvents(name: "ecg-rhythm") { actor event } }');
+      expect(res.body.data?.modelEvents.map((e) => `${e.actor} ${e.event}`)).toEqual([
+        'system model.load',
+        'user:admin model.unload',
+        'user:admin model.unload.started',
+        'system model.load',
+      ]);
+    } finally {
+      await second.stop();
+    }
   });
 });

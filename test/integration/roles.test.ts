@@ -32,6 +32,7 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.models': { access: 'VIEWER', call: query('{ models { name } }') },
   'Query.model': { access: 'VIEWER', call: query('{ model(name: "ecg-rhythm") { name } }') },
   'Query.me': { access: 'VIEWER', call: query('{ me { name role } }') },
+  'Query.modelEvents': { access: 'ADMIN', call: query('{ modelEvents(name: "ecg-rhythm") { event } }') },
   'Query.users': { access: 'ADMIN', call: query('{ users { username } }') },
   'Query.apiKeys': { access: 'ADMIN', call: query('{ apiKeys { id } }') },
   'Mutation.login': {

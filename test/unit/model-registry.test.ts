@@ -5,6 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { FakeBackend, FakeSession } from '../support/fake-backend';
+import { memoryJournal } from '../support/memory-journal';
 
 const logger = pino({ level: 'silent' });
 const ONNX_BYTES = Buffer.from('not really onnx, the fake backend never reads it');
@@ -28,7 +29,7 @@ function writeVersion(root: string, name: string, version: number, patch: Record
 }
 
 async function registryOver(root: string, backend = new FakeBackend()): Promise<ModelRegistry> {
-  const registry = new ModelRegistry({ modelsDir: root, backend, batchMaxSize: 32, logger });
+  const registry = new ModelRegistry({ modelsDir: root, backend, batchMaxSize: 32, logger, journal: memoryJournal() });
   await registry.discover();
   await registry.loadAll();
   return registry;
@@ -92,6 +93,20 @@ describe('ModelRegistry', () => {
     writeVersion(root, 'm', 1, { maxBatchSize: 8 });
     const registry = await registryOver(root);
     expect(registry.resolve('m').plan).toEqual({ sampleDims: [4, 1], maxBatchSize: 8 });
+  });
+
+  it('records every boot load in the journal, with the reason of a failure', async () => {
+    writeVersion(root, 'good', 1);
+    writeVersion(root, 'bad', 1, { sha256: 'b'.repeat(64) });
+    const journal = memoryJournal();
+    const registry = new ModelRegistry({ modelsDir: root, backend: new FakeBackend(), batchMaxSize: 32, logger, journal });
+    await registry.discover();
+    await registry.loadAll();
+    expect(journal.events.map((e) => [e.actor, e.model, e.event, e.result])).toEqual([
+      ['system', 'bad', 'model.load', 'FAILED'],
+      ['system', 'good', 'model.load', 'READY'],
+    ]);
+    expect(journal.events[0]?.detail).toMatch(/sha256/);
   });
 
   it('releases every session on close', async () => {
