@@ -20,6 +20,8 @@ import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
+import { PromotionService } from './registry/promotion.service';
+import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
 import { openStore, type Store } from './store/store';
 
@@ -76,7 +78,9 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
 
     const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
     const journal = storeJournal(store.modelEvents);
-    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger, journal });
+    const aliases = storeAliasBook(store.modelAliases);
+    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger, journal, aliases });
+    const promotions = new PromotionService({ registry, aliases, journal, gate: config.promotion });
     await registry.discover();
     await registry.loadAll();
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
@@ -87,7 +91,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     const schema = await buildGatewaySchema(
       containerOf([
-        new ModelResolver(registry, journal),
+        new ModelResolver(registry, journal, promotions),
         new PredictionResolver(predictions, config.maxUploadBytes),
         new AuthResolver(auth),
         new UserResolver(auth),

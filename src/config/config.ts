@@ -11,6 +11,13 @@ const int = (fallback: number, min: number, max: number) =>
     z.number().int().min(min).max(max).default(fallback),
   );
 
+/** A number (not only an integer) with bounds; empty means unset. */
+const num = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().min(min).max(max).default(fallback),
+  );
+
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const schema = z.object({
@@ -46,6 +53,9 @@ const schema = z.object({
   MAX_DIRECTIVES: int(10, 0, 1000),
   MAX_TOKENS: int(1000, 10, 100_000),
   MAX_DOCUMENT_BYTES: int(10_000, 100, 1_000_000),
+  PROMOTION_GOLDEN_TOLERANCE: num(1e-5, 0, 1),
+  PROMOTION_MIN_AGREEMENT: num(0.95, 0, 1),
+  PROMOTION_GOLDEN_SAMPLES: int(64, 1, 100_000),
 });
 
 /** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
@@ -84,6 +94,8 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** Origins allowed by CORS; empty means same-origin only. */
   readonly corsOrigins: readonly string[];
+  /** The promotion gate: golden tolerance, minimum agreement with the current version, golden inputs used. */
+  readonly promotion: { readonly goldenTolerance: number; readonly minAgreement: number; readonly maxGoldenSamples: number };
 }
 
 /** Authentication settings. */
@@ -172,5 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       predictMaxConcurrency: e.PREDICT_MAX_CONCURRENCY,
     }),
     corsOrigins: Object.freeze(e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o !== '')),
+    promotion: Object.freeze({
+      goldenTolerance: e.PROMOTION_GOLDEN_TOLERANCE,
+      minAgreement: e.PROMOTION_MIN_AGREEMENT,
+      maxGoldenSamples: e.PROMOTION_GOLDEN_SAMPLES,
+    }),
   });
 }

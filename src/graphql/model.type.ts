@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { TensorSpec } from '../inference/backend';
-import type { ModelEntry } from '../registry/model-registry';
+import type { ModelEntry, ModelRegistry } from '../registry/model-registry';
+import { ModelAlias } from './promotion.type';
 import type { ModelVersion, VersionStatus } from '../registry/model-version';
 
 /** GraphQL mirror of {@link VersionStatus}; the record type makes the compiler flag a missing state. */
@@ -81,7 +82,10 @@ export class ModelVersionType {
 
 @ObjectType({ description: 'A served model and its versions.' })
 export class Model {
-  constructor(private readonly entry: ModelEntry) {}
+  constructor(
+    private readonly entry: ModelEntry,
+    private readonly registry: ModelRegistry,
+  ) {}
 
   @Field() get name(): string {
     return this.entry.name;
@@ -91,8 +95,13 @@ export class Model {
     return this.entry.versions.map((v) => new ModelVersionType(v));
   }
 
-  @Field(() => Int, { description: 'The version `predict` uses when none is given.' }) get defaultVersion(): number {
-    return this.entry.versions[this.entry.versions.length - 1]?.version ?? 0;
+  @Field(() => Int, { description: 'The version `predict` uses when none is given: the `production` alias, else the newest.' })
+  get defaultVersion(): number {
+    return this.registry.defaultVersion(this.entry.name) ?? 0;
+  }
+
+  @Field(() => [ModelAlias], { description: 'Named versions, e.g. `production`.' }) get aliases(): ModelAlias[] {
+    return this.registry.aliasesOf(this.entry.name);
   }
 }
 

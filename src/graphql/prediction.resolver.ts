@@ -15,13 +15,13 @@ export class PredictionResolver {
   @Mutation(() => Prediction, {
     description:
       'Runs a model on an uploaded batch: an XML file (urn:infergraph:batch:1, see schema/batch.v1.xsd) or a ' +
-      '.npy array of shape (x, L) or (x, L, 1), float64 or float32. Without `version`, the newest version runs.',
+      '.npy array of shape (x, L) or (x, L, 1), float64 or float32. Without `version`, the version the `production` alias names runs (the newest while unset).',
   })
   async predict(
     @Arg('model', { description: 'Model name, e.g. `ecg-rhythm`.' }) model: string,
     @Arg('file', () => UploadScalar, { description: 'The batch, sent as a multipart upload.' })
     file: PendingUpload,
-    @Arg('version', () => Int, { nullable: true, description: 'A specific version; default: the newest.' })
+    @Arg('version', () => Int, { nullable: true, description: 'A specific version; default: the `production` alias (the newest while unset).' })
     version?: number | null,
   ): Promise<Prediction> {
     const result = await this.predictions.predict({ model, version, file: uploadSource(file.file, this.maxUploadBytes) });

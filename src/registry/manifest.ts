@@ -8,6 +8,12 @@ const tensorSpec = z.object({
   shape: z.array(z.union([z.number().int().positive(), z.string().min(1)])).min(1),
 });
 
+/** A path inside a version's folder: plain segments, never `..` or absolute. */
+const relativePath = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/)
+  .refine((p) => !p.split('/').includes('..'), 'must stay inside the version folder');
+
 /** Model names become URL and folder segments: keep them to a safe alphabet. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -23,6 +29,11 @@ const manifestSchema = z
     outputs: z.array(tensorSpec).length(1),
     labels: z.array(z.string().min(1)).min(1),
     maxBatchSize: z.number().int().positive().optional(),
+    /** Golden data for the promotion gate: inputs and the outputs they must reproduce (paths inside the version). */
+    heldout: z
+      .object({ inputs: relativePath, expectedOutputs: relativePath })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceBackend } from '../inference/backend';
+import { PRODUCTION_ALIAS, type AliasBook } from './alias-book';
 import type { LifecycleJournal } from './lifecycle-journal';
 import { MODEL_NAME, readManifest } from './manifest';
 import { ModelVersion } from './model-version';
@@ -16,6 +17,8 @@ export interface ModelRegistryOptions {
   readonly logger: Logger;
   /** The audit trail of lifecycle changes. */
   readonly journal: LifecycleJournal;
+  /** Named versions; `production` is what a request without a version gets. */
+  readonly aliases: AliasBook;
 }
 
 /** A model and its versions, newest last. */
@@ -79,8 +82,21 @@ export class ModelRegistry {
     return versions === undefined ? undefined : { name, versions };
   }
 
+  /** The aliases of a model and the versions they name. */
+  aliasesOf(name: string): { alias: string; version: number }[] {
+    return this.options.aliases.list(name);
+  }
+
+  /** The version a request without a version gets: the `production` alias, or the newest version while unset. */
+  defaultVersion(name: string): number | undefined {
+    const versions = this.models.get(name);
+    const aliased = this.options.aliases.current(name, PRODUCTION_ALIAS);
+    if (aliased !== undefined && versions?.some((v) => v.version === aliased)) return aliased;
+    return versions?.[versions.length - 1]?.version;
+  }
+
   /**
-   * The version a request asked for; without a version, the newest one.
+   * The version a request asked for; without a version, the {@link defaultVersion}.
    * @throws GatewayError `MODEL_NOT_FOUND` or `MODEL_VERSION_NOT_FOUND`.
    */
   resolve(name: string, version?: number | null): ModelVersion {
@@ -91,7 +107,8 @@ export class ModelRegistry {
         available: [...this.models.keys()],
       });
     }
-    const found = version == null ? versions[versions.length - 1] : versions.find((v) => v.version === version);
+    const wanted = version ?? this.defaultVersion(name);
+    const found = versions.find((v) => v.version === wanted);
     if (found === undefined) {
       throw new GatewayError(ErrorCode.MODEL_VERSION_NOT_FOUND, `Model "${name}" has no version ${String(version)}.`, {
         model: name,

@@ -70,6 +70,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX model_events_by_model ON model_events (model, id);
     `,
   },
+  {
+    version: 3,
+    name: 'model aliases and their history',
+    sql: `
+      CREATE TABLE model_alias_history (
+        id      INTEGER PRIMARY KEY,
+        model   TEXT NOT NULL,
+        alias   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        at      INTEGER NOT NULL,
+        actor   TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX model_alias_history_by_alias ON model_alias_history (model, alias, id);
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

@@ -1,5 +1,6 @@
 import { ApiKeyRepository } from './api-key.repository';
 import { type Database, openDatabase, openInMemoryDatabase } from './database';
+import { ModelAliasRepository } from './model-alias.repository';
 import { ModelEventRepository } from './model-event.repository';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { UserRepository } from './user.repository';
@@ -10,6 +11,7 @@ export interface Store {
   readonly apiKeys: ApiKeyRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly modelEvents: ModelEventRepository;
+  readonly modelAliases: ModelAliasRepository;
   /**
    * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`, so it never has to upgrade a read lock and deadlock with
    * another process); a throw rolls everything back. Nested calls become savepoints. `fn` must be synchronous:
@@ -26,6 +28,7 @@ export function createStore(db: Database): Store {
     apiKeys: new ApiKeyRepository(db),
     refreshTokens: new RefreshTokenRepository(db),
     modelEvents: new ModelEventRepository(db),
+    modelAliases: new ModelAliasRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -51,6 +51,9 @@ const OPERATIONS: Record<string, Operation> = {
   // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, so the shared model stays loaded.
   'Mutation.loadModel': { access: 'ADMIN', call: query('mutation { loadModel(name: "ecg-rhythm", version: 99) { state } }') },
   'Mutation.unloadModel': { access: 'ADMIN', call: query('mutation { unloadModel(name: "ecg-rhythm", version: 99) { state } }') },
+  'Mutation.promoteModel': { access: 'ADMIN', call: query('mutation { promoteModel(name: "ecg-rhythm", version: 99) { promoted } }') },
+  // Nothing to roll back to: admitted callers get NOT_FOUND.
+  'Mutation.rollbackModel': { access: 'ADMIN', call: query('mutation { rollbackModel(name: "ecg-rhythm") { version } }') },
   'Mutation.createUser': {
     access: 'ADMIN',
     call: query('mutation($u: String!) { createUser(username: $u, password: "cobalt-window-orchard-58", role: VIEWER) { id } }', () => ({ u: `user${(serial += 1)}` })),

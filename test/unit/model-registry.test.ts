@@ -6,6 +6,8 @@ import pino from 'pino';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { FakeBackend, FakeSession } from '../support/fake-backend';
 import { memoryJournal } from '../support/memory-journal';
+import { storeAliasBook } from '../../src/store/model-alias.book';
+import { openInMemoryStore } from '../../src/store/store';
 
 const logger = pino({ level: 'silent' });
 const ONNX_BYTES = Buffer.from('not really onnx, the fake backend never reads it');
@@ -29,7 +31,7 @@ function writeVersion(root: string, name: string, version: number, patch: Record
 }
 
 async function registryOver(root: string, backend = new FakeBackend()): Promise<ModelRegistry> {
-  const registry = new ModelRegistry({ modelsDir: root, backend, batchMaxSize: 32, logger, journal: memoryJournal() });
+  const registry = new ModelRegistry({ modelsDir: root, backend, batchMaxSize: 32, logger, journal: memoryJournal(), aliases: storeAliasBook(openInMemoryStore().modelAliases) });
   await registry.discover();
   await registry.loadAll();
   return registry;
@@ -99,7 +101,7 @@ describe('ModelRegistry', () => {
     writeVersion(root, 'good', 1);
     writeVersion(root, 'bad', 1, { sha256: 'b'.repeat(64) });
     const journal = memoryJournal();
-    const registry = new ModelRegistry({ modelsDir: root, backend: new FakeBackend(), batchMaxSize: 32, logger, journal });
+    const registry = new ModelRegistry({ modelsDir: root, backend: new FakeBackend(), batchMaxSize: 32, logger, journal, aliases: storeAliasBook(openInMemoryStore().modelAliases) });
     await registry.discover();
     await registry.loadAll();
     expect(journal.events.map((e) => [e.actor, e.model, e.event, e.result])).toEqual([
