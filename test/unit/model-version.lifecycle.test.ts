@@ -1,30 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Manifest } from '../../src/registry/manifest';
 import { InFlight } from '../../src/registry/in-flight';
-import { ModelVersion } from '../../src/registry/model-version';
 import { FakeBackend } from '../support/fake-backend';
-
-const BYTES = Buffer.from('fake model');
-
-function version(): ModelVersion {
-  const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-version-'));
-  writeFileSync(path.join(dir, 'model.onnx'), BYTES);
-  const manifest = {
-    name: 'm',
-    version: 1,
-    description: '',
-    file: 'model.onnx',
-    sha256: createHash('sha256').update(BYTES).digest('hex'),
-    sizeBytes: BYTES.length,
-    inputs: [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
-    outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
-    labels: ['a', 'b'],
-  } as Manifest;
-  return new ModelVersion(manifest, dir, 32);
-}
+import { fakeVersion as version } from '../support/fake-version';
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
   let done = false;
@@ -108,8 +84,7 @@ describe('ModelVersion lifecycle', () => {
     const v = version();
     await v.unload();
     expect(v.state.status).toBe('UNLOADED');
-    const broken = version();
-    (broken.manifest as { sha256: string }).sha256 = '0'.repeat(64);
+    const broken = version(1, { sha256: '0'.repeat(64) });
     await broken.load(new FakeBackend());
     expect(broken.state.status).toBe('FAILED');
     await broken.unload();

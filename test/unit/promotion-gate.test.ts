@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Float64Tensor } from '../../src/inference/backend';
-import type { Manifest } from '../../src/registry/manifest';
-import { ModelVersion } from '../../src/registry/model-version';
+import type { ModelVersion } from '../../src/registry/model-version';
 import { runPromotionGate } from '../../src/registry/promotion-gate';
 import { FakeBackend, FakeSession } from '../support/fake-backend';
+import { fakeVersion } from '../support/fake-version';
 import { npyBytes } from '../support/npy';
 
 /** The fake model's outputs for a golden set: [sum, -sum] per sample (see FakeSession). */
@@ -25,25 +23,11 @@ class SwappedSession extends FakeSession {
 }
 
 async function version(n: number, options: { golden?: boolean; backend?: FakeBackend } = {}): Promise<ModelVersion> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-gate-'));
-  const bytes = Buffer.from(`fake model ${n}`);
-  writeFileSync(path.join(dir, 'model.onnx'), bytes);
-  mkdirSync(path.join(dir, 'golden'));
-  writeFileSync(path.join(dir, 'golden', 'in.npy'), npyBytes({ descr: '<f8', shape: [6, 4, 1], data: INPUTS }));
-  writeFileSync(path.join(dir, 'golden', 'out.npy'), npyBytes({ descr: '<f8', shape: [6, 2], data: EXPECTED }));
-  const manifest = {
-    name: 'm',
-    version: n,
-    description: '',
-    file: 'model.onnx',
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    sizeBytes: bytes.length,
-    inputs: [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
-    outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
-    labels: ['a', 'b'],
-    ...(options.golden === false ? {} : { heldout: { inputs: 'golden/in.npy', expectedOutputs: 'golden/out.npy' } }),
-  } as Manifest;
-  const v = new ModelVersion(manifest, dir, 4);
+  const heldout = { inputs: 'golden/in.npy', expectedOutputs: 'golden/out.npy' };
+  const v = fakeVersion(n, options.golden === false ? {} : { heldout }, 4);
+  mkdirSync(path.join(v.dir, 'golden'));
+  writeFileSync(path.join(v.dir, 'golden', 'in.npy'), npyBytes({ descr: '<f8', shape: [6, 4, 1], data: INPUTS }));
+  writeFileSync(path.join(v.dir, 'golden', 'out.npy'), npyBytes({ descr: '<f8', shape: [6, 2], data: EXPECTED }));
   await v.load(options.backend ?? new FakeBackend());
   return v;
 }
