@@ -11,6 +11,7 @@
  *     RSS, heapUsed, external, arrayBuffers (and, on Linux, RssAnon / RssFile / threads) and the cycle's times.
  *  3. Residency: K sessions (default 8) opened and kept alive together, one batch run on each, then all released:
  *     RSS before, after the opens, at the peak (after the runs) and after release gives one resident session's cost.
+ *     Done twice: the second round's peak shows whether memory still held after the first release is reused.
  *  4. Summary: growth over baseline, least-squares RSS slope over the last half of the cycles, max, per-session cost.
  *
  * Results are merged into `<out>/session-churn.json` (one entry per cycle count, so a 50-cycle and a 200-cycle run
@@ -170,6 +171,29 @@ interface Cycle extends Sample {
   totalMs: number;
 }
 
+const SERIES_FIELDS = ['openMs', 'runMs', 'releaseMs', 'totalMs', 'rss', 'heapUsed', 'external', 'arrayBuffers', 'rssAnon', 'rssFile', 'threads'] as const;
+
+/** Preallocated per-cycle columns. */
+class Series {
+  private readonly columns: Float64Array[];
+  constructor(private readonly length: number) {
+    this.columns = SERIES_FIELDS.map(() => new Float64Array(length));
+  }
+  set(row: number, values: readonly number[]): void {
+    for (let f = 0; f < SERIES_FIELDS.length; f++) (this.columns[f] as Float64Array)[row] = values[f] as number;
+  }
+  rows(): Cycle[] {
+    return Array.from({ length: this.length }, (_, row) => {
+      const r: Record<string, number> = { cycle: row + 1 };
+      SERIES_FIELDS.forEach((name, f) => {
+        const v = (this.columns[f] as Float64Array)[row] as number;
+        if (!Number.isNaN(v)) r[name] = v;
+      });
+      return r as unknown as Cycle;
+    });
+  }
+}
+
 async function oneCycle(backend: OrtBackend, input: Float64Tensor, batch: number): Promise<Omit<Cycle, keyof Sample | 'cycle'>> {
   const t0 = performance.now();
   const session = await backend.open(MODEL);
@@ -181,6 +205,58 @@ async function oneCycle(backend: OrtBackend, input: Float64Tensor, batch: number
   return { openMs: round(t1 - t0, 2), runMs: round(t2 - t1, 2), releaseMs: round(t3 - t2, 2), totalMs: round(t3 - t0, 2) };
 }
 
+interface Residency {
+  sessions: number;
+  rssBefore: number;
+  rssAfterOpens: number;
+  rssPeak: number;
+  rssAfterRelease: number;
+  rssAfterEachOpen: number[];
+  rssAfterEachRun: number[];
+  perSessionOpenedBytes: number;
+  perSessionResidentBytes: number;
+  retainedAfterReleaseBytes: number;
+  threadsBefore: number | undefined;
+  threadsAtPeak: number | undefined;
+  threadsAfterRelease: number | undefined;
+}
+
+/** Opens `keep` sessions and keeps them all alive, runs one batch on each, then releases them all. */
+async function residency(backend: OrtBackend, input: Float64Tensor, keep: number, batch: number): Promise<Residency> {
+  const before = await settleAndSample();
+  const sessions: InferenceSession[] = [];
+  const rssAfterEachOpen: number[] = [];
+  for (let k = 0; k < keep; k++) {
+    sessions.push(await backend.open(MODEL));
+    rssAfterEachOpen.push((await settleAndSample()).rss);
+  }
+  const afterOpens = await settleAndSample();
+  const rssAfterEachRun: number[] = [];
+  for (const s of sessions) {
+    checkOutput(await s.run(input), batch);
+    rssAfterEachRun.push((await settleAndSample()).rss);
+  }
+  const peak = await settleAndSample();
+  for (const s of sessions) await s.release();
+  sessions.length = 0;
+  const afterRelease = await settleAndSample();
+  return {
+    sessions: keep,
+    rssBefore: before.rss,
+    rssAfterOpens: afterOpens.rss,
+    rssPeak: peak.rss,
+    rssAfterRelease: afterRelease.rss,
+    rssAfterEachOpen,
+    rssAfterEachRun,
+    perSessionOpenedBytes: (afterOpens.rss - before.rss) / keep,
+    perSessionResidentBytes: (peak.rss - before.rss) / keep,
+    retainedAfterReleaseBytes: afterRelease.rss - before.rss,
+    threadsBefore: before.threads,
+    threadsAtPeak: peak.threads,
+    threadsAfterRelease: afterRelease.threads,
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!existsSync(MODEL)) throw new Error(`model not found: ${MODEL}`);
@@ -190,58 +266,32 @@ async function main(): Promise<void> {
   const atStart = await settleAndSample();
   const backend = new OrtBackend({ intraOpNumThreads: args.threads });
   const input = sineBatch(args.batch);
+  const series = new Series(args.cycles);
 
   // 1. Baseline, after one warm-up cycle (loads libonnxruntime, JIT-compiles this code, first arena growth).
   const warmUp = await oneCycle(backend, input, args.batch);
   const baseline = await settleAndSample();
   console.log(`baseline: rss ${mib(baseline.rss)} MiB, heapUsed ${mib(baseline.heapUsed)} MiB (warm-up cycle ${warmUp.totalMs} ms)`);
 
-  // 2. Churn.
-  const cycles: Cycle[] = [];
+  // 2. Churn. The series go into typed arrays allocated before the baseline, so recording them does not itself grow
+  // the heap during the loop (an object per cycle would add some 300 bytes of heapUsed per cycle).
   for (let c = 1; c <= args.cycles; c++) {
-    const times = await oneCycle(backend, input, args.batch);
-    const sample = await settleAndSample();
-    cycles.push({ cycle: c, ...times, ...sample });
+    const t = await oneCycle(backend, input, args.batch);
+    const s = await settleAndSample();
+    series.set(c - 1, [t.openMs, t.runMs, t.releaseMs, t.totalMs, s.rss, s.heapUsed, s.external, s.arrayBuffers, s.rssAnon ?? NaN, s.rssFile ?? NaN, s.threads ?? NaN]);
     if (c % 10 === 0 || c === args.cycles) {
-      console.log(`cycle ${c}: rss ${mib(sample.rss)} MiB (+${mib(sample.rss - baseline.rss)}), ${times.totalMs} ms`);
+      console.log(`cycle ${c}: rss ${mib(s.rss)} MiB (+${mib(s.rss - baseline.rss)}), ${t.totalMs} ms`);
     }
   }
 
-  // 3. K resident sessions.
-  const before = await settleAndSample();
-  const sessions: InferenceSession[] = [];
-  const afterEachOpen: number[] = [];
-  for (let k = 0; k < args.keep; k++) {
-    sessions.push(await backend.open(MODEL));
-    afterEachOpen.push((await settleAndSample()).rss);
-  }
-  const afterOpens = await settleAndSample();
-  const afterEachRun: number[] = [];
-  for (const s of sessions) {
-    checkOutput(await s.run(input), args.batch);
-    afterEachRun.push((await settleAndSample()).rss);
-  }
-  const peak = await settleAndSample();
-  for (const s of sessions) await s.release();
-  sessions.length = 0;
-  const afterRelease = await settleAndSample();
-  const residency = {
-    sessions: args.keep,
-    rssBefore: before.rss,
-    rssAfterOpens: afterOpens.rss,
-    rssPeak: peak.rss,
-    rssAfterRelease: afterRelease.rss,
-    rssAfterEachOpen: afterEachOpen,
-    rssAfterEachRun: afterEachRun,
-    perSessionOpenedBytes: (afterOpens.rss - before.rss) / args.keep,
-    perSessionResidentBytes: (peak.rss - before.rss) / args.keep,
-    retainedAfterReleaseBytes: afterRelease.rss - before.rss,
-    threadsBefore: before.threads,
-    threadsAtPeak: peak.threads,
-    threadsAfterRelease: afterRelease.threads,
-  };
+  // 3. K resident sessions, twice: the second round shows whether memory kept after the first release is reused.
+  const residencyRounds = [];
+  for (let round = 1; round <= 2; round++) residencyRounds.push(await residency(backend, input, args.keep, args.batch));
+  const residency1 = residencyRounds[0] as Residency;
+  const residency2 = residencyRounds[1] as Residency;
 
   // 4. Summary.
+  const cycles: Cycle[] = series.rows();
   const rss = cycles.map((c) => c.rss);
   const last = cycles[cycles.length - 1] as Cycle;
   const half = cycles.slice(Math.floor(cycles.length / 2));
@@ -270,16 +320,20 @@ async function main(): Promise<void> {
     medianOpenMs: median(cycles.map((c) => c.openMs)),
     medianRunMs: median(cycles.map((c) => c.runMs)),
     medianReleaseMs: median(cycles.map((c) => c.releaseMs)),
-    perSessionResidentMiB: mib(residency.perSessionResidentBytes),
+    perSessionResidentMiB: mib(residency1.perSessionResidentBytes),
+    residentRetainedAfterReleaseMiB: mib(residency1.retainedAfterReleaseBytes),
+    residentSecondRoundPeakAboveFirstPeakMiB: mib(residency2.rssPeak - residency1.rssPeak),
     verdict:
       `RSS after ${args.cycles} cycles is ${mib(last.rss - baseline.rss)} MiB above baseline ` +
       `(slope ${round(fit.slope / KIB, 1)} KiB/cycle over the last half)`,
   };
   console.log(summary.verdict);
-  console.log(
-    `residency: ${args.keep} sessions cost ${mib(peak.rss - before.rss)} MiB at peak ` +
-      `(${summary.perSessionResidentMiB} MiB each; ${mib(residency.retainedAfterReleaseBytes)} MiB retained after release)`,
-  );
+  for (const [i, r] of residencyRounds.entries()) {
+    console.log(
+      `residency round ${i + 1}: ${args.keep} sessions, rss ${mib(r.rssBefore)} -> peak ${mib(r.rssPeak)} -> ${mib(r.rssAfterRelease)} MiB ` +
+        `after release (${mib(r.perSessionResidentBytes)} MiB per session at peak)`,
+    );
+  }
 
   const ortVersion = (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
   const run = {
@@ -300,7 +354,7 @@ async function main(): Promise<void> {
     warmUp,
     baseline,
     cycles,
-    residency,
+    residency: residencyRounds,
     summary,
   };
 
@@ -315,9 +369,20 @@ async function main(): Promise<void> {
     }
   }
   doc.runs[String(args.cycles)] = run;
-  writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(jsonPath, `${stringifyCompactRows(doc)}\n`);
   writeFileSync(path.join(args.out, 'session-churn.md'), renderMarkdown(doc.runs));
   console.log(`wrote ${path.relative(process.cwd(), jsonPath)} and session-churn.md`);
+}
+
+/** Pretty JSON, except that each row of a `cycles` series stays on one line (keeps long runs readable and small). */
+function stringifyCompactRows(value: unknown): string {
+  const rows: string[] = [];
+  const text = JSON.stringify(
+    value,
+    (key, v: unknown) => (key === 'cycles' && Array.isArray(v) ? v.map((row) => `@@row${rows.push(JSON.stringify(row)) - 1}@@`) : v),
+    2,
+  );
+  return text.replace(/"@@row(\d+)@@"/g, (_, i: string) => rows[Number(i)] as string);
 }
 
 function renderMarkdown(runs: Record<string, any>): string {
@@ -339,18 +404,25 @@ function renderMarkdown(runs: Record<string, any>): string {
     lines.push(
       `| ${r.args.cycles} | ${mib(s.baselineRssBytes)} MiB | ${mib(s.finalRssBytes)} MiB | ${mib(s.growthRssBytes)} MiB | ` +
         `${mib(s.maxRssBytes)} MiB (${s.maxRssCycle}) | ${s.rssSlopeKiBPerCycleLastHalf} KiB/cycle | ` +
-        `${s.rssSlopeKiBPerCycleFirstHalf} KiB/cycle | ${s.rssSlopeR2LastHalf} | ${mib(s.growthHeapUsedBytes)} MiB | ${s.medianCycleMs} ms |`,
+        `${s.rssSlopeKiBPerCycleFirstHalf} KiB/cycle | ${s.rssSlopeR2LastHalf} | ${mib(s.growthHeapUsedBytes)} MiB | ${round(s.medianCycleMs, 2)} ms |`,
     );
   }
   lines.push('', '## Resident sessions', '');
-  lines.push('| run | sessions kept | RSS before | after opens | peak (after one run each) | after release | per session (opened) | per session (peak) |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('K sessions opened and kept alive together, one batch run on each, then all released; done twice in a row.');
+  lines.push('Per-session resident cost = (peak - before) / K in round 1. Round 2 starts from whatever round 1 left behind,');
+  lines.push('so its own (peak - before) measures only fresh memory; compare its peak with round 1\'s to see whether the');
+  lines.push('memory kept after release was reused.', '');
+  lines.push('| run | round | sessions | RSS before | after opens | peak | after release | peak - round-1 peak | per session (opened) | per session (peak - before) |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of entries) {
-    const x = r.residency;
-    lines.push(
-      `| ${r.args.cycles}-cycle run | ${x.sessions} | ${mib(x.rssBefore)} MiB | ${mib(x.rssAfterOpens)} MiB | ${mib(x.rssPeak)} MiB | ` +
-        `${mib(x.rssAfterRelease)} MiB | ${mib(x.perSessionOpenedBytes)} MiB | ${mib(x.perSessionResidentBytes)} MiB |`,
-    );
+    const rounds = r.residency as Residency[];
+    rounds.forEach((x, i) => {
+      lines.push(
+        `| ${r.args.cycles}-cycle run | ${i + 1} | ${x.sessions} | ${mib(x.rssBefore)} MiB | ${mib(x.rssAfterOpens)} MiB | ${mib(x.rssPeak)} MiB | ` +
+          `${mib(x.rssAfterRelease)} MiB | ${i === 0 ? '—' : `${mib(x.rssPeak - (rounds[0] as Residency).rssPeak)} MiB`} | ` +
+          `${mib(x.perSessionOpenedBytes)} MiB | ${mib(x.perSessionResidentBytes)} MiB |`,
+      );
+    });
   }
   lines.push('', '## Verdicts', '');
   for (const r of entries) lines.push(`- ${r.summary.verdict}.`);
