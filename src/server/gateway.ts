@@ -9,7 +9,7 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { createFormatError } from '../errors/format-error';
 import type { GatewayContext } from '../graphql/context';
-import { limitParseOptions, limitValidationRules, queryLimitsOf, queryLimitsPlugin } from '../graphql/limits';
+import { limitParseOptions, limitValidationRules, queryLimitsOf, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
 import { createHttpApp } from './http-app';
@@ -32,12 +32,14 @@ export class Gateway {
   private state: ServerPhase = { phase: 'created' };
   private readonly httpServer: http.Server;
   private readonly apollo: ApolloServer<GatewayContext>;
+  private readonly queryLimits: QueryLimits;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config, logger, schema } = deps;
     const production = config.env === 'production';
     this.httpServer = http.createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: 30_000 });
     const limits = queryLimitsOf(config.limits);
+    this.queryLimits = limits;
     this.apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError: createFormatError(logger),
@@ -67,7 +69,15 @@ export class Gateway {
   async start(): Promise<number> {
     const { config, logger, registry, authenticate } = this.deps;
     await this.apollo.start();
-    const app = createHttpApp({ config, logger, apollo: this.apollo, registry, authenticate, phase: () => this.state });
+    const app = createHttpApp({
+      config,
+      logger,
+      apollo: this.apollo,
+      registry,
+      authenticate,
+      phase: () => this.state,
+      queryLimits: this.queryLimits,
+    });
     this.httpServer.on('request', app);
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);

@@ -9,7 +9,7 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { ErrorCode } from '../errors/error-code';
 import type { GatewayContext } from '../graphql/context';
-import { queryLimitsMiddleware, queryLimitsOf } from '../graphql/limits';
+import { queryLimitsMiddleware, type QueryLimits } from '../graphql/limits';
 import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
@@ -24,6 +24,8 @@ export interface HttpAppDeps {
   readonly registry: ModelRegistry;
   readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
   readonly phase: () => ServerPhase;
+  /** The document limits Apollo enforces too; size and tokens are checked here, before parsing. */
+  readonly queryLimits: QueryLimits;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface HttpAppDeps {
  * draining, CORS, CSRF for multipart, body and upload parsing with their limits, GraphQL, and one error handler.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, apollo, registry, authenticate, phase } = deps;
+  const { config, logger, apollo, registry, authenticate, phase, queryLimits } = deps;
   const production = config.env === 'production';
   const app = express();
   app.disable('x-powered-by');
@@ -49,7 +51,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     express.json({ limit: '1mb' }),
     graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 64 * 1024 }),
     // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
-    queryLimitsMiddleware(queryLimitsOf(config.limits)),
+    queryLimitsMiddleware(queryLimits),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => ({
         auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),

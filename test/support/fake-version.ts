@@ -6,15 +6,14 @@ import type { Manifest } from '../../src/registry/manifest';
 import { ModelVersion } from '../../src/registry/model-version';
 
 /**
- * A model version in a fresh temp folder, shaped for the fake backend (input `[N, 4, 1]`, output `[N, 2]`): a
- * stand-in file whose checksum the manifest records, so the real load checks pass. `manifest` extends it.
+ * Writes a stand-in model file into `dir` and returns a manifest that records its checksum and size, shaped for the
+ * fake backend (input `[N, 4, 1]`, output `[N, 2]`), so the real load checks pass. `patch` overrides any field.
  */
-export function fakeVersion(version = 1, manifest: Partial<Manifest> = {}, batchMaxSize = 32): ModelVersion {
-  const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-version-'));
-  const bytes = Buffer.from(`fake model ${version}`);
+export function fakeModelFiles(dir: string, name: string, version: number, patch: Record<string, unknown> = {}): Manifest {
+  const bytes = Buffer.from(`fake model ${name} ${version}`);
   writeFileSync(path.join(dir, 'model.onnx'), bytes);
-  const full = {
-    name: 'm',
+  return {
+    name,
     version,
     description: '',
     file: 'model.onnx',
@@ -23,7 +22,12 @@ export function fakeVersion(version = 1, manifest: Partial<Manifest> = {}, batch
     inputs: [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
     outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
     labels: ['a', 'b'],
-    ...manifest,
+    ...patch,
   } as Manifest;
-  return new ModelVersion(full, dir, batchMaxSize);
+}
+
+/** A {@link fakeModelFiles} version in a fresh temp folder, as an in-memory `ModelVersion`. */
+export function fakeVersion(version = 1, manifest: Partial<Manifest> = {}, batchMaxSize = 32): ModelVersion {
+  const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-version-'));
+  return new ModelVersion(fakeModelFiles(dir, 'm', version, manifest), dir, batchMaxSize);
 }

@@ -1,33 +1,20 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { FakeBackend, FakeSession } from '../support/fake-backend';
+import { fakeModelFiles } from '../support/fake-version';
 import { memoryJournal } from '../support/memory-journal';
 import { storeAliasBook } from '../../src/store/model-alias.book';
 import { openInMemoryStore } from '../../src/store/store';
 
 const logger = pino({ level: 'silent' });
-const ONNX_BYTES = Buffer.from('not really onnx, the fake backend never reads it');
 
 function writeVersion(root: string, name: string, version: number, patch: Record<string, unknown> = {}): void {
   const dir = path.join(root, name, String(version));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'model.onnx'), ONNX_BYTES);
-  const manifest = {
-    name,
-    version,
-    file: 'model.onnx',
-    sha256: createHash('sha256').update(ONNX_BYTES).digest('hex'),
-    sizeBytes: ONNX_BYTES.length,
-    inputs: [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
-    outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
-    labels: ['a', 'b'],
-    ...patch,
-  };
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(fakeModelFiles(dir, name, version, patch)));
 }
 
 async function registryOver(root: string, backend = new FakeBackend()): Promise<ModelRegistry> {
