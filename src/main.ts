@@ -8,6 +8,7 @@ import { PasswordHasher } from './auth/password-hasher';
 import { createBatchCodec } from './codec/batch.codec';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { AuthResolver } from './graphql/auth.resolver';
+import { ModelLifecycleResolver } from './graphql/model-lifecycle.resolver';
 import { ModelResolver } from './graphql/model.resolver';
 import { permissions } from './graphql/permissions';
 import { predictAdmissionMiddleware } from './graphql/predict-admission.middleware';
@@ -18,11 +19,16 @@ import type { InferenceBackend } from './inference/backend';
 import { OrtBackend } from './inference/onnx/ort.backend';
 import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
+import { ModelIngestService } from './registry/model-ingest.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
 import { PromotionService } from './registry/promotion.service';
 import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
+import { storeComparisonLedger, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
+import { TrafficMirror } from './traffic/traffic-mirror';
+import { TrafficPolicyService } from './traffic/traffic-policy.service';
+import { TrafficRouter } from './traffic/traffic-router';
 import { openStore, type Store } from './store/store';
 
 /** The versioned XML batch contract, shipped beside the code (works from `src/` and from `dist/`). */
@@ -32,6 +38,8 @@ export const BATCH_XSD_PATH = path.resolve(__dirname, '..', 'schema', 'batch.v1.
 export interface BootstrapOverrides {
   readonly backend?: InferenceBackend;
   readonly logger?: Logger;
+  /** Resident memory of the process (default: RSS), which each load's memory is measured with. */
+  readonly memoryProbe?: () => number;
 }
 
 /** Outside production a missing secret is generated per process: tokens then do not survive a restart. */
@@ -79,19 +87,41 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
     const journal = storeJournal(store.modelEvents);
     const aliases = storeAliasBook(store.modelAliases);
-    const registry = new ModelRegistry({ modelsDir: config.modelsDir, backend, batchMaxSize: config.batchMaxSize, logger, journal, aliases });
+    const { modelsDir, batchMaxSize } = config;
+    const registry = new ModelRegistry({
+      modelsDir,
+      backend,
+      batchMaxSize,
+      logger,
+      journal,
+      aliases,
+      catalogue: storeVersionCatalogue(store.modelVersions),
+      budget: config.modelMemory,
+      memoryProbe: overrides.memoryProbe ?? (() => process.memoryUsage().rss),
+    });
     const promotions = new PromotionService({ registry, aliases, journal, gate: config.promotion });
+    const ingest = new ModelIngestService({ modelsDir, registry, backend, journal, batchMaxSize });
+    const traffic = new TrafficPolicyService(registry, storeTrafficPolicyBook(store.trafficPolicies), journal);
+    const comparisons = storeComparisonLedger(store.modelComparisons);
     await registry.discover();
     await registry.loadAll();
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
-    const predictions = new PredictionService({ registry, codec, maxSamplesPerRequest: config.maxSamplesPerRequest });
+    const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy() });
+    const predictions = new PredictionService({
+      registry,
+      router: new TrafficRouter(registry, traffic),
+      mirror,
+      codec,
+      maxSamplesPerRequest: config.maxSamplesPerRequest,
+    });
     const admission = new PredictAdmission({
       perMinute: config.limits.predictRateLimitPerMinute,
       maxConcurrency: config.limits.predictMaxConcurrency,
     });
     const schema = await buildGatewaySchema(
       containerOf([
-        new ModelResolver(registry, journal, promotions),
+        new ModelResolver(registry, journal, traffic, comparisons),
+        new ModelLifecycleResolver({ registry, ingest, promotions, traffic, maxModelBytes: config.maxModelBytes }),
         new PredictionResolver(predictions, config.maxUploadBytes),
         new AuthResolver(auth),
         new UserResolver(auth),
@@ -104,7 +134,10 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       schema,
       registry,
       authenticate: (credentials) => auth.authenticate(credentials),
-      onStopped: () => store.close(),
+      onStopped: async () => {
+        await mirror.idle();
+        store.close();
+      },
     });
   } catch (error) {
     store.close();

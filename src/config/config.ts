@@ -56,6 +56,10 @@ const schema = z.object({
   PROMOTION_GOLDEN_TOLERANCE: num(1e-5, 0, 1),
   PROMOTION_MIN_AGREEMENT: num(0.95, 0, 1),
   PROMOTION_GOLDEN_SAMPLES: int(64, 1, 100_000),
+  MAX_MODEL_BYTES: int(256 * MiB, 1024, 8192 * MiB),
+  MODEL_MAX_RESIDENT_VERSIONS: int(0, 0, 10_000),
+  MODEL_MEMORY_BUDGET_MB: int(0, 0, 1_048_576),
+  MIRROR_QUEUE_MAX: int(16, 0, 10_000),
 });
 
 /** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
@@ -96,6 +100,12 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** The promotion gate: golden tolerance, minimum agreement with the current version, golden inputs used. */
   readonly promotion: { readonly goldenTolerance: number; readonly minAgreement: number; readonly maxGoldenSamples: number };
+  /** Cap on an ONNX file sent to `registerModel`, enforced while it streams to disk. */
+  readonly maxModelBytes: number;
+  /** Limits on loaded versions (0: none); least recently used idle versions are unloaded to make room. */
+  readonly modelMemory: { readonly maxResidentVersions: number; readonly maxResidentBytes: number };
+  /** Shadow and canary comparisons waiting to run beyond this are dropped. */
+  readonly mirrorQueueMax: number;
 }
 
 /** Authentication settings. */
@@ -189,5 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       minAgreement: e.PROMOTION_MIN_AGREEMENT,
       maxGoldenSamples: e.PROMOTION_GOLDEN_SAMPLES,
     }),
+    maxModelBytes: e.MAX_MODEL_BYTES,
+    modelMemory: Object.freeze({ maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS, maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB }),
+    mirrorQueueMax: e.MIRROR_QUEUE_MAX,
   });
 }

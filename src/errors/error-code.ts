@@ -49,6 +49,14 @@ export enum ErrorCode {
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
   MODEL_VERSION_NOT_FOUND = 'MODEL_VERSION_NOT_FOUND',
   MODEL_NOT_READY = 'MODEL_NOT_READY',
+  /** Loading the version would exceed the memory budget, and no idle version can be unloaded to make room. */
+  MEMORY_BUDGET_EXCEEDED = 'MEMORY_BUDGET_EXCEEDED',
+  /** A registered file is not a model ONNX Runtime can open and run. */
+  MODEL_INVALID = 'MODEL_INVALID',
+  /** A registered model's inputs, outputs or labels differ from its manifest or from the model's contract. */
+  MODEL_SIGNATURE_MISMATCH = 'MODEL_SIGNATURE_MISMATCH',
+  /** A registered model's manifest is incomplete or inconsistent. */
+  MANIFEST_INVALID = 'MANIFEST_INVALID',
 
   // Runtime.
   INFERENCE_FAILED = 'INFERENCE_FAILED',

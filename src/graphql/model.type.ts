@@ -1,7 +1,9 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { TensorSpec } from '../inference/backend';
 import type { ModelEntry, ModelRegistry } from '../registry/model-registry';
+import type { TrafficPolicy } from '../traffic/traffic-policy';
 import { ModelAlias } from './promotion.type';
+import { TrafficPolicyType } from './traffic.type';
 import type { ModelVersion, VersionStatus } from '../registry/model-version';
 
 /** GraphQL mirror of {@link VersionStatus}; the record type makes the compiler flag a missing state. */
@@ -74,6 +76,24 @@ export class ModelVersionType {
     return this.source.plan.maxBatchSize;
   }
 
+  @Field({ description: 'When the version entered the registry (registered, or first found on disk).' })
+  get registeredAt(): Date {
+    return this.source.provenance.registeredAt;
+  }
+
+  @Field({ description: 'Who registered it: `user:<name>`, `apiKey:<name>`, or `system` (found on disk).' })
+  get registeredBy(): string {
+    return this.source.provenance.registeredBy;
+  }
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Memory attributed to the loaded session (resident growth over load and warm-up), null when unloaded.',
+  })
+  get residentBytes(): number | null {
+    return this.source.residentBytes;
+  }
+
   @Field(() => Int, { description: 'Requests using this version right now (an unload waits for them).' })
   get activeRequests(): number {
     return this.source.activeRequests;
@@ -85,6 +105,7 @@ export class Model {
   constructor(
     private readonly entry: ModelEntry,
     private readonly registry: ModelRegistry,
+    private readonly policy: TrafficPolicy,
   ) {}
 
   @Field() get name(): string {
@@ -102,6 +123,10 @@ export class Model {
 
   @Field(() => [ModelAlias], { description: 'Named versions, e.g. `production`.' }) get aliases(): ModelAlias[] {
     return this.registry.aliasesOf(this.entry.name);
+  }
+
+  @Field(() => TrafficPolicyType, { description: 'Canary and shadow versions, if any.' }) get trafficPolicy(): TrafficPolicyType {
+    return TrafficPolicyType.from(this.policy);
   }
 }
 

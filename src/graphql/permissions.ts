@@ -32,16 +32,18 @@ const admin = atLeast(Role.ADMIN);
  * the schema to make sure none is missing. Session mutations are public: their argument is the credential.
  */
 export const ruleTree: IRules = {
-  Query: { models: viewer, model: viewer, modelEvents: admin, me: viewer, users: admin, apiKeys: admin },
+  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, me: viewer, users: admin, apiKeys: admin },
   Mutation: {
     login: allow,
     refresh: allow,
     logout: allow,
     predict: predictor,
+    registerModel: admin,
     loadModel: admin,
     unloadModel: admin,
     promoteModel: admin,
     rollbackModel: admin,
+    setTrafficPolicy: admin,
     createUser: admin,
     deleteUser: admin,
     createApiKey: admin,
@@ -51,6 +53,8 @@ export const ruleTree: IRules = {
   ModelVersion: viewer,
   ModelEvent: admin,
   ModelAlias: viewer,
+  TrafficPolicy: viewer,
+  ModelComparison: admin,
   PromotionResult: admin,
   PromotionReport: admin,
   TensorSpec: viewer,

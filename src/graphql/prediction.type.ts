@@ -1,5 +1,13 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { PredictionResult } from '../prediction/prediction.service';
+import type { Route } from '../traffic/traffic-router';
+
+/** GraphQL mirror of {@link Route}; the record type makes the compiler flag a missing route. */
+export const PredictionRoute: { [K in Route]: K } = { EXPLICIT: 'EXPLICIT', PRODUCTION: 'PRODUCTION', CANARY: 'CANARY' };
+registerEnumType(PredictionRoute, {
+  name: 'PredictionRoute',
+  description: 'Why the request ran on its version: it named the version, the `production` alias, or a canary split.',
+});
 
 /** One sample's result. */
 @ObjectType({ description: 'The prediction for one sample of the uploaded batch.' })
@@ -32,6 +40,9 @@ export class Prediction {
   @Field(() => Int, { description: 'The model version that ran.' })
   readonly version: number;
 
+  @Field(() => PredictionRoute, { description: 'How the version was chosen.' })
+  readonly route: Route;
+
   @Field(() => [Int], { description: 'Shape of `outputs`, e.g. `[x, 2]` for x samples.' })
   readonly shape: number[];
 
@@ -44,6 +55,7 @@ export class Prediction {
   constructor(private readonly result: PredictionResult) {
     this.model = result.model;
     this.version = result.version;
+    this.route = result.route;
     this.shape = [...result.outputs.dims];
     this.labels = [...result.labels];
     const width = result.outputs.dims.slice(1).reduce((a, b) => a * b, 1);

@@ -4,7 +4,9 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { ModelVersion, VersionLease } from '../registry/model-version';
+import type { VersionLease } from '../registry/model-version';
+import type { TrafficMirror } from '../traffic/traffic-mirror';
+import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {
@@ -25,12 +27,17 @@ export interface PredictRequest {
   readonly model: string;
   readonly version?: number | null;
   readonly file: UploadSource;
+  /** Who asks (a stable key): a canary split is sticky per principal. */
+  readonly principal: string;
+  /** Runs `task` once the response has been sent (shadow and canary comparisons go there). */
+  readonly afterResponse: (task: () => void) => void;
 }
 
 /** The outcome of one prediction: one output row per sample, in upload order. */
 export interface PredictionResult {
   readonly model: string;
   readonly version: number;
+  readonly route: Route;
   readonly labels: readonly string[];
   readonly ids: readonly string[];
   readonly outputs: Float64Tensor;
@@ -39,6 +46,8 @@ export interface PredictionResult {
 /** Dependencies and limits of a {@link PredictionService}. */
 export interface PredictionServiceOptions {
   readonly registry: ModelRegistry;
+  readonly router: TrafficRouter;
+  readonly mirror: TrafficMirror;
   readonly codec: BatchCodec;
   readonly maxSamplesPerRequest: number;
 }
@@ -49,16 +58,18 @@ export class PredictionService {
 
   /**
    * Runs one request. The version is leased from admission to the last run, so an unload that starts meanwhile
-   * waits for this request instead of failing it.
+   * waits for this request instead of failing it. A shadow or canary comparison is queued after the response.
    */
   async predict(request: PredictRequest): Promise<PredictionResult> {
-    const { version, lease } = this.admit(request);
+    const { routed, lease } = await this.admit(request);
+    const { version } = routed;
     try {
       const { bytes, filename } = await request.file.read();
       const batch = this.options.codec.decode(bytes, filename, {
         sampleLength: version.sampleLength,
         maxSamples: this.options.maxSamplesPerRequest,
       });
+      const started = performance.now();
       let outputs: Float64Tensor;
       try {
         outputs = await runInBatches(lease.session, batch.values, batch.count, version.plan);
@@ -69,17 +80,23 @@ export class PredictionService {
           version: version.version,
         }, { cause: error });
       }
-      return { model: version.name, version: version.version, labels: version.manifest.labels, ids: batch.ids, outputs };
+      const ms = performance.now() - started;
+      const { mirror } = routed;
+      if (mirror !== null) {
+        const job = { kind: mirror.kind, other: mirror.version, served: { version, outputs, ms }, inputs: { values: batch.values, count: batch.count } };
+        request.afterResponse(() => this.options.mirror.enqueue(job));
+      }
+      return { model: version.name, version: version.version, route: routed.route, labels: version.manifest.labels, ids: batch.ids, outputs };
     } finally {
       lease.release();
     }
   }
 
-  /** Resolves the requested version and leases it before the upload is read; on failure drains the upload. */
-  private admit(request: PredictRequest): { version: ModelVersion; lease: VersionLease } {
+  /** Routes the request and leases its version before the upload is read; on failure drains the upload. */
+  private async admit(request: PredictRequest): Promise<{ routed: RoutedRequest; lease: VersionLease }> {
     try {
-      const version = this.options.registry.resolve(request.model, request.version);
-      return { version, lease: version.acquire() };
+      const routed = this.options.router.route(request.model, request.version, request.principal);
+      return { routed, lease: await this.options.registry.lease(routed.version) };
     } catch (error) {
       request.file.discard();
       throw error;

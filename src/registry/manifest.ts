@@ -46,15 +46,18 @@ export type Manifest = z.infer<typeof manifestSchema>;
  */
 export async function readManifest(dir: string): Promise<Manifest> {
   const file = path.join(dir, 'manifest.json');
-  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-  if (!parsed.success) {
-    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
+  const problems = manifestProblems(JSON.parse(await readFile(file, 'utf8')));
+  if (Array.isArray(problems)) throw new Error(`${file}: ${problems.join('; ')}`);
+  return problems;
+}
+
+/** Validates a manifest object: the manifest, or every problem found (`path: message`). */
+export function manifestProblems(raw: unknown): Manifest | string[] {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const manifest = parsed.data;
   const output = manifest.outputs[0];
   const width = output?.shape[output.shape.length - 1];
-  if (typeof width === 'number' && width !== manifest.labels.length) {
-    throw new Error(`${file}: ${manifest.labels.length} labels for ${width} outputs`);
-  }
+  if (typeof width === 'number' && width !== manifest.labels.length) return [`labels: ${manifest.labels.length} labels for ${width} outputs`];
   return manifest;
 }

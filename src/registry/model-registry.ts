@@ -1,13 +1,15 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceBackend } from '../inference/backend';
 import { PRODUCTION_ALIAS, type AliasBook } from './alias-book';
 import type { LifecycleJournal } from './lifecycle-journal';
-import { MODEL_NAME, readManifest } from './manifest';
-import { ModelVersion } from './model-version';
+import type { Manifest } from './manifest';
+import { planRoom, type MemoryBudget } from './memory-budget';
+import { discoverVersions } from './model-discovery';
+import { ModelVersion, type MemoryProbe, type VersionLease } from './model-version';
+import type { VersionCatalogue } from './version-catalogue';
 
 /** Dependencies and limits of a {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
@@ -19,57 +21,71 @@ export interface ModelRegistryOptions {
   readonly journal: LifecycleJournal;
   /** Named versions; `production` is what a request without a version gets. */
   readonly aliases: AliasBook;
+  /** Who registered each version, and when. */
+  readonly catalogue: VersionCatalogue;
+  readonly budget: MemoryBudget;
+  /** Resident memory of the process, to attribute each session's memory to its version. */
+  readonly memoryProbe: MemoryProbe;
 }
 
-/** A model and its versions, newest last. */
+/** A model and its versions, oldest first. */
 export interface ModelEntry {
   readonly name: string;
   readonly versions: readonly ModelVersion[];
 }
 
-async function subdirectories(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-}
-
 /**
- * The models the gateway serves, discovered from `<modelsDir>/<name>/<version>/manifest.json`.
- *
- * Folders that are not a model name or a positive integer version (a training recipe, say) are ignored; a version
- * whose manifest is invalid is logged and skipped, so one bad folder never keeps the others from serving.
+ * The models the gateway serves and the sessions they hold. Loads go one at a time (so each session's memory can be
+ * measured and the budget kept); when the budget is full the least recently used idle version is unloaded, and
+ * loaded again when a request needs it. A version an operator unloaded stays unloaded.
  */
 export class ModelRegistry {
   private readonly models = new Map<string, ModelVersion[]>();
+  /** Versions unloaded by the budget (or never loaded for lack of room): loaded again on demand. */
+  private readonly onDemand = new Set<ModelVersion>();
+  private readonly loads = new Mutex();
 
   constructor(private readonly options: ModelRegistryOptions) {}
 
-  /** Scans the models folder. */
+  /** Scans the models folder; pins `production` to the newest version of a model that has no such alias yet. */
   async discover(): Promise<void> {
-    const { modelsDir, batchMaxSize, logger } = this.options;
-    for (const name of (await subdirectories(modelsDir)).filter((n) => MODEL_NAME.test(n))) {
-      const versions: ModelVersion[] = [];
-      for (const folder of await subdirectories(path.join(modelsDir, name))) {
-        if (!/^[1-9][0-9]{0,8}$/.test(folder)) continue;
-        const dir = path.join(modelsDir, name, folder);
-        try {
-          const manifest = await readManifest(dir);
-          if (manifest.name !== name || manifest.version !== Number(folder)) {
-            throw new Error(`manifest says ${manifest.name}@${manifest.version}, folder says ${name}@${folder}`);
-          }
-          versions.push(new ModelVersion(manifest, dir, batchMaxSize));
-        } catch (error) {
-          logger.error({ err: error, dir }, 'skipping model version with an invalid manifest');
-        }
-      }
-      if (versions.length > 0) this.models.set(name, versions.sort((a, b) => a.version - b.version));
+    for (const { manifest, dir } of await discoverVersions(this.options.modelsDir, this.options.logger)) {
+      this.add(manifest, dir, 'system');
+    }
+    for (const [name, versions] of this.models) {
+      const newest = versions[versions.length - 1];
+      if (newest === undefined || this.options.aliases.current(name, PRODUCTION_ALIAS) !== undefined) continue;
+      this.options.aliases.push(name, PRODUCTION_ALIAS, newest.version, 'system');
+      this.audit(`model.promote.${PRODUCTION_ALIAS}`, 'system', newest, 'PROMOTED', 'first version seen: production until promoted otherwise');
     }
   }
 
-  /** Loads every discovered version at boot; failures are recorded and leave the version `FAILED`. */
+  /**
+   * Adds a version whose files are in place, recording it in the catalogue (as registered by `actor` unless already
+   * known). It starts `UNLOADED`.
+   */
+  add(manifest: Manifest, dir: string, actor: string): ModelVersion {
+    const { sha256, sizeBytes } = manifest;
+    const provenance = this.options.catalogue.record({ model: manifest.name, version: manifest.version, sha256, sizeBytes, actor });
+    const version = new ModelVersion(manifest, dir, this.options.batchMaxSize, provenance);
+    const versions = [...(this.models.get(manifest.name) ?? []), version].sort((a, b) => a.version - b.version);
+    this.models.set(manifest.name, versions);
+    return version;
+  }
+
+  /** Loads at boot, production versions first, while the memory budget allows; the rest load on demand. */
   async loadAll(): Promise<void> {
-    for (const version of this.all()) {
-      const state = await version.load(this.options.backend);
-      this.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
+    const production = new Set([...this.models.keys()].map((name) => this.resolve(name)));
+    for (const version of [...production, ...this.all().filter((v) => !production.has(v))]) {
+      await this.loads.runExclusive(async () => {
+        const plan = planRoom(this.options.budget, this.resident(), version, this.expectedBytes(version));
+        if (!plan.fits || plan.evict.length > 0) {
+          this.onDemand.add(version);
+          return;
+        }
+        const state = await version.load(this.options.backend, this.options.memoryProbe);
+        this.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
+      });
     }
   }
 
@@ -93,6 +109,11 @@ export class ModelRegistry {
     const aliased = this.options.aliases.current(name, PRODUCTION_ALIAS);
     if (aliased !== undefined && versions?.some((v) => v.version === aliased)) return aliased;
     return versions?.[versions.length - 1]?.version;
+  }
+
+  /** The number the next registered version of `name` gets. */
+  nextVersion(name: string): number {
+    return (this.models.get(name)?.at(-1)?.version ?? 0) + 1;
   }
 
   /**
@@ -120,36 +141,49 @@ export class ModelRegistry {
   }
 
   /**
-   * Loads a version (default: the newest) on an operator's request; a no-op if it is loaded.
+   * A lease on a version for one request. A version the budget unloaded is loaded again first (unloading the least
+   * recently used idle ones if needed).
+   * @throws GatewayError `MODEL_NOT_READY`, or `MEMORY_BUDGET_EXCEEDED` when it cannot be brought back.
+   */
+  async lease(version: ModelVersion): Promise<VersionLease> {
+    if (version.state.status !== 'READY' && this.onDemand.has(version)) await this.loadWithinBudget(version, 'system');
+    return version.acquire();
+  }
+
+  /**
+   * Loads a version (default: `production`) on an operator's request, unloading least recently used idle versions
+   * if the budget requires; a no-op if it is loaded.
    * @param actor who asked, for the audit log
    */
   async load(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
-    const state = await target.load(this.options.backend);
-    this.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : null);
+    await this.loadWithinBudget(target, actor);
     return target;
   }
 
   /**
-   * Unloads a version (default: the newest): new requests for it get MODEL_NOT_READY at once, requests already
+   * Unloads a version (default: `production`): new requests for it get MODEL_NOT_READY at once, requests already
    * admitted finish, then its session is freed. Resolves when it is freed.
    */
   async unload(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
-    const unloading = target.unload(); // turns DRAINING synchronously unless another transition runs
-    this.audit('model.unload.started', actor, target, target.state.status, `${target.activeRequests} requests in flight`);
-    await unloading;
-    this.audit('model.unload', actor, target, target.state.status, null);
+    this.onDemand.delete(target);
+    await this.drain(target, actor, 'model.unload');
     return target;
   }
 
   /**
-   * Ready for traffic: at least one version serving, none still loading, none failed. A version an operator
-   * unloaded on purpose does not make the gateway unready.
+   * Ready for traffic: at least one version serving and none failed. A version an operator unloaded, or one the
+   * budget unloaded, does not make the gateway unready.
    */
   isReady(): boolean {
     const states = this.all().map((v) => v.state.status);
-    return states.includes('READY') && !states.includes('LOADING') && !states.includes('FAILED');
+    return states.includes('READY') && !states.includes('FAILED');
+  }
+
+  /** Whether any request holds a version right now. */
+  busy(): boolean {
+    return this.all().some((v) => v.activeRequests > 0);
   }
 
   /** Releases every session. */
@@ -157,11 +191,48 @@ export class ModelRegistry {
     await Promise.all(this.all().map((v) => v.unload()));
   }
 
+  private async loadWithinBudget(target: ModelVersion, actor: string): Promise<void> {
+    await this.loads.runExclusive(async () => {
+      if (target.state.status === 'READY') return;
+      const plan = planRoom(this.options.budget, this.resident(), target, this.expectedBytes(target));
+      if (!plan.fits) {
+        this.audit('model.load', actor, target, 'REFUSED', `memory budget: ${plan.reason}`);
+        throw new GatewayError(ErrorCode.MEMORY_BUDGET_EXCEEDED, `Version ${target.version} of "${target.name}" does not fit in the memory budget: ${plan.reason}.`, {
+          model: target.name,
+          version: target.version,
+        });
+      }
+      for (const victim of plan.evict) {
+        this.onDemand.add(victim);
+        await this.drain(victim, 'system', 'model.evict');
+      }
+      this.onDemand.delete(target);
+      const state = await target.load(this.options.backend, this.options.memoryProbe);
+      this.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : `${target.residentBytes ?? 0} bytes resident`);
+    });
+  }
+
+  private async drain(target: ModelVersion, actor: string, event: string): Promise<void> {
+    const unloading = target.unload(); // turns DRAINING synchronously unless another transition runs
+    this.audit(`${event}.started`, actor, target, target.state.status, `${target.activeRequests} requests in flight`);
+    await unloading;
+    this.audit(event, actor, target, target.state.status, null);
+  }
+
+  /** What a version is expected to need: its last measurement, else its file size. */
+  private expectedBytes(version: ModelVersion): number {
+    return version.measuredBytes ?? version.manifest.sizeBytes;
+  }
+
+  private resident(): ModelVersion[] {
+    return this.all().filter((v) => v.residentBytes !== null);
+  }
+
   /** Every lifecycle change goes to the journal (queryable, persistent) and the log: who, what, and the result. */
   private audit(event: string, actor: string, target: ModelVersion, result: string, detail: string | null): void {
     const entry = { actor, model: target.name, version: target.version, event, result, detail };
     this.options.journal.record(entry);
-    this.options.logger[result === 'FAILED' ? 'error' : 'info'](entry, event);
+    this.options.logger[result === 'FAILED' || result === 'REFUSED' ? 'error' : 'info'](entry, event);
   }
 
   private all(): ModelVersion[] {

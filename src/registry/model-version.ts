@@ -11,14 +11,33 @@ import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
 import { InFlight } from './in-flight';
 import { checkSignature } from './signature';
+import type { Provenance } from './version-catalogue';
 
 /** Where a model version is in its life; the `status` strings are also the GraphQL enum values. */
 export type VersionState =
   | { readonly status: 'UNLOADED' }
   | { readonly status: 'LOADING'; readonly since: Date }
-  | { readonly status: 'READY'; readonly session: InferenceSession; readonly loadedAt: Date }
-  | { readonly status: 'DRAINING'; readonly session: InferenceSession; readonly since: Date }
-  | { readonly status: 'FAILED'; readonly reason: string; readonly at: Date };
+  | { readonly status: 'READY'; readonly session: InferenceSession; readonly loadedAt: Date; readonly residentBytes: number }
+  | { readonly status: 'DRAINING'; readonly session: InferenceSession; readonly since: Date; readonly residentBytes: number }
+  | { readonly status: 'FAILED'; readonly reason: string; readonly stage: LoadStage; readonly at: Date };
+
+/**
+ * Where a load failed: the file on disk (missing, or not the one the manifest names), the runtime (not a model it
+ * can open), the signature (not the manifest's inputs and outputs), or the warm-up run.
+ */
+export type LoadStage = 'FILE' | 'RUNTIME' | 'SIGNATURE' | 'WARMUP';
+
+/** Reads the process's resident memory, to attribute a session's memory to its version. */
+export type MemoryProbe = () => number;
+
+class LoadFailure extends Error {
+  constructor(
+    readonly stage: LoadStage,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A hold on a READY version's session: the version is not unloaded until every lease is released. */
 export interface VersionLease {
@@ -45,10 +64,17 @@ export class ModelVersion {
   /** Values per sample (product of {@link RunPlan.sampleDims}). */
   readonly sampleLength: number;
 
+  /** When a request last leased this version (monotonic ms): what least-recently-used eviction orders by. */
+  private lastUsed = 0;
+  /** The memory the last load measured, kept after an unload to predict the next one. */
+  private measured: number | null = null;
+
   constructor(
     readonly manifest: Manifest,
     readonly dir: string,
     batchMaxSize: number,
+    /** Who registered the version and when (from the registry's catalogue). */
+    readonly provenance: Provenance = { registeredAt: new Date(), registeredBy: 'system' },
   ) {
     const input = manifest.inputs[0] as TensorSpec;
     const sampleDims = input.shape.slice(1).map((d) => {
@@ -71,19 +97,36 @@ export class ModelVersion {
     return this.current;
   }
 
+  /** When a request last leased this version (monotonic ms, comparable only with other versions; 0 if never). */
+  get lastUsedAt(): number {
+    return this.lastUsed;
+  }
+
+  /** Memory attributed to the session while loaded: resident growth over open and warm-up, at least the file size. */
+  get residentBytes(): number | null {
+    const state = this.current;
+    return state.status === 'READY' || state.status === 'DRAINING' ? state.residentBytes : null;
+  }
+
+  /** The memory the most recent load measured, whether or not the version is still loaded. */
+  get measuredBytes(): number | null {
+    return this.measured;
+  }
+
   /** Requests holding a lease on this version right now. */
   get activeRequests(): number {
     return this.inFlight.size;
   }
 
   /**
-   * Verifies the file against the manifest (size, sha256), opens it, and checks the runtime's view of its
-   * signature. Never throws: a failure leaves the version `FAILED` with an operator-facing reason.
+   * Verifies the file against the manifest (size, sha256), opens it, checks the runtime's view of its signature, and
+   * warms it up with one full batch of zeros (so the first request does not pay for allocation, and the memory it
+   * needs is measured). Never throws: a failure leaves the version `FAILED` with an operator-facing reason.
    */
-  async load(backend: InferenceBackend): Promise<VersionState> {
+  async load(backend: InferenceBackend, probe: MemoryProbe = () => 0): Promise<VersionState> {
     while (this.transition !== undefined) await this.transition;
     if (this.current.status === 'READY') return this.current;
-    const loading = this.open(backend);
+    const loading = this.open(backend, probe);
     this.transition = loading;
     try {
       await loading;
@@ -93,26 +136,48 @@ export class ModelVersion {
     return this.current;
   }
 
-  private async open(backend: InferenceBackend): Promise<void> {
+  private async open(backend: InferenceBackend, probe: MemoryProbe): Promise<void> {
     this.current = { status: 'LOADING', since: new Date() };
-    const file = path.join(this.dir, this.manifest.file);
     try {
-      const { size } = await stat(file);
-      if (size !== this.manifest.sizeBytes) throw new Error(`size ${size} differs from manifest ${this.manifest.sizeBytes}`);
-      const digest = await sha256Of(file);
-      if (digest !== this.manifest.sha256) throw new Error(`sha256 ${digest} differs from manifest`);
-      const session = await backend.open(file);
-      const mismatch = checkSignature(this.manifest, session);
-      if (mismatch !== undefined) {
+      const before = probe();
+      const session = await this.openSession(backend);
+      try {
+        await this.warmUp(session);
+      } catch (error) {
         await session.release();
-        throw new Error(mismatch);
+        throw new LoadFailure('WARMUP', `the warm-up run failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      this.current = { status: 'READY', session, loadedAt: new Date() };
+      const residentBytes = Math.max(probe() - before, this.manifest.sizeBytes);
+      this.measured = residentBytes;
+      this.current = { status: 'READY', session, loadedAt: new Date(), residentBytes };
     } catch (error) {
       // The reason is shown to clients: keep the runtime's words, not the server's folder layout.
       const message = error instanceof Error ? error.message : String(error);
-      this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), at: new Date() };
+      const stage = error instanceof LoadFailure ? error.stage : 'RUNTIME';
+      this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), stage, at: new Date() };
     }
+  }
+
+  private async openSession(backend: InferenceBackend): Promise<InferenceSession> {
+    const file = path.join(this.dir, this.manifest.file);
+    const size = await stat(file).then((s) => s.size, () => undefined);
+    if (size !== this.manifest.sizeBytes) throw new LoadFailure('FILE', `size ${String(size)} differs from manifest ${this.manifest.sizeBytes}`);
+    const digest = await sha256Of(file);
+    if (digest !== this.manifest.sha256) throw new LoadFailure('FILE', `sha256 ${digest} differs from manifest`);
+    const session = await backend.open(file);
+    const mismatch = checkSignature(this.manifest, session);
+    if (mismatch !== undefined) {
+      await session.release();
+      throw new LoadFailure('SIGNATURE', mismatch);
+    }
+    return session;
+  }
+
+  private async warmUp(session: InferenceSession): Promise<void> {
+    const batch = this.plan.maxBatchSize;
+    const out = await session.run({ data: new Float64Array(batch * this.sampleLength), dims: [batch, ...this.plan.sampleDims] });
+    const width = this.manifest.labels.length;
+    if (out.data.length !== batch * width) throw new Error(`it returned ${out.data.length} values for ${batch} samples of ${width} labels`);
   }
 
   /**
@@ -126,7 +191,7 @@ export class ModelVersion {
       if (state.status === 'FAILED') this.current = { status: 'UNLOADED' };
       return;
     }
-    this.current = { status: 'DRAINING', session: state.session, since: new Date() };
+    this.current = { status: 'DRAINING', session: state.session, since: new Date(), residentBytes: state.residentBytes };
     const draining = this.inFlight.idle().then(async () => {
       await state.session.release();
       this.current = { status: 'UNLOADED' };
@@ -146,6 +211,7 @@ export class ModelVersion {
   acquire(): VersionLease {
     const state = this.current;
     if (state.status !== 'READY') throw this.notReady(state);
+    this.lastUsed = performance.now();
     return { session: state.session, release: this.inFlight.acquire() };
   }
 

@@ -4,6 +4,7 @@ import { createNpyBatchDecoder } from '../codec/npy/npy-batch.decoder';
 import { isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
+import { compareOutputs } from '../traffic/output-comparison';
 import type { ModelVersion } from './model-version';
 
 /** How strict the gate is. */
@@ -47,14 +48,6 @@ async function outputsOf(version: ModelVersion, values: Float64Array, count: num
   }
 }
 
-function argmaxRows(data: Float64Array, width: number): number[] {
-  return Array.from({ length: data.length / width }, (_, r) => {
-    let best = 0;
-    for (let c = 1; c < width; c += 1) if ((data[r * width + c] as number) > (data[r * width + best] as number)) best = c;
-    return best;
-  });
-}
-
 /**
  * The promotion gate: the candidate must reproduce its manifest's golden outputs within tolerance, and agree with
  * the version the alias names now (if any) on at least `minAgreement` of the golden inputs. Never throws for a
@@ -89,10 +82,9 @@ export async function runPromotionGate(
       problems.push(`golden outputs differ by up to ${goldenMaxAbsDiff}, more than the tolerance ${settings.goldenTolerance}`);
     }
     if (baseline !== undefined && baseline !== candidate) {
-      const base = await outputsOf(baseline, inputs.values, samples);
-      const [a, b] = [argmaxRows(out.data, width), argmaxRows(base.data, width)];
-      agreement = a.filter((label, i) => label === b[i]).length / samples;
-      meanAbsDifference = out.data.reduce((sum, v, i) => sum + Math.abs(v - (base.data[i] as number)), 0) / out.data.length;
+      const compared = compareOutputs(out, await outputsOf(baseline, inputs.values, samples));
+      agreement = compared.agreed / compared.samples;
+      meanAbsDifference = compared.absDifferenceSum / compared.valuesCompared;
       if (agreement < settings.minAgreement) {
         problems.push(`agrees with version ${baseline.version} on ${agreement} of golden inputs, below ${settings.minAgreement}`);
       }

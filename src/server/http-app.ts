@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import helmet from 'helmet';
+import onFinished from 'on-finished';
 import type { Logger } from 'pino';
 import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
@@ -49,13 +50,15 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     '/graphql',
     multipartCsrfGuard(),
     express.json({ limit: '1mb' }),
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 64 * 1024 }),
+    // Each operation enforces its own cap while streaming (batches: MAX_UPLOAD_BYTES, models: MAX_MODEL_BYTES).
+    graphqlUploadExpress({ maxFileSize: Math.max(config.maxUploadBytes, config.maxModelBytes), maxFiles: 1, maxFieldSize: 64 * 1024 }),
     // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
     queryLimitsMiddleware(queryLimits),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GatewayContext> => ({
+      context: async ({ req, res }): Promise<GatewayContext> => ({
         auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),
         address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        afterResponse: (task) => onFinished(res, () => setImmediate(task)),
       }),
     }),
   );

@@ -85,6 +85,47 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX model_alias_history_by_alias ON model_alias_history (model, alias, id);
     `,
   },
+  {
+    version: 4,
+    name: 'model versions, traffic policies, shadow and canary comparisons',
+    sql: `
+      CREATE TABLE model_versions (
+        model         TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        size_bytes    INTEGER NOT NULL,
+        registered_at INTEGER NOT NULL,
+        registered_by TEXT NOT NULL,
+        PRIMARY KEY (model, version)
+      ) STRICT;
+
+      CREATE TABLE model_traffic_policies (
+        model          TEXT PRIMARY KEY,
+        canary_version INTEGER,
+        canary_percent REAL NOT NULL CHECK (canary_percent >= 0 AND canary_percent <= 100),
+        shadow_version INTEGER,
+        updated_at     INTEGER NOT NULL,
+        updated_by     TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE model_comparisons (
+        model              TEXT NOT NULL,
+        kind               TEXT NOT NULL CHECK (kind IN ('SHADOW', 'CANARY')),
+        candidate_version  INTEGER NOT NULL,
+        baseline_version   INTEGER NOT NULL,
+        requests           INTEGER NOT NULL,
+        samples            INTEGER NOT NULL,
+        agreed             INTEGER NOT NULL,
+        values_compared    INTEGER NOT NULL,
+        abs_difference_sum REAL NOT NULL,
+        candidate_ms_sum   REAL NOT NULL,
+        baseline_ms_sum    REAL NOT NULL,
+        failures           INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL,
+        PRIMARY KEY (model, kind, candidate_version, baseline_version)
+      ) STRICT;
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

@@ -1,8 +1,11 @@
 import { ApiKeyRepository } from './api-key.repository';
 import { type Database, openDatabase, openInMemoryDatabase } from './database';
 import { ModelAliasRepository } from './model-alias.repository';
+import { ModelComparisonRepository } from './model-comparison.repository';
 import { ModelEventRepository } from './model-event.repository';
+import { ModelVersionRepository } from './model-version.repository';
 import { RefreshTokenRepository } from './refresh-token.repository';
+import { TrafficPolicyRepository } from './traffic-policy.repository';
 import { UserRepository } from './user.repository';
 
 /** The embedded database as the rest of the gateway sees it: repositories, a transaction helper, and `close`. */
@@ -12,6 +15,9 @@ export interface Store {
   readonly refreshTokens: RefreshTokenRepository;
   readonly modelEvents: ModelEventRepository;
   readonly modelAliases: ModelAliasRepository;
+  readonly modelVersions: ModelVersionRepository;
+  readonly trafficPolicies: TrafficPolicyRepository;
+  readonly modelComparisons: ModelComparisonRepository;
   /**
    * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`, so it never has to upgrade a read lock and deadlock with
    * another process); a throw rolls everything back. Nested calls become savepoints. `fn` must be synchronous:
@@ -29,6 +35,9 @@ export function createStore(db: Database): Store {
     refreshTokens: new RefreshTokenRepository(db),
     modelEvents: new ModelEventRepository(db),
     modelAliases: new ModelAliasRepository(db),
+    modelVersions: new ModelVersionRepository(db),
+    trafficPolicies: new TrafficPolicyRepository(db),
+    modelComparisons: new ModelComparisonRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

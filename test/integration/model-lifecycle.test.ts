@@ -118,6 +118,7 @@ describe('the audit trail across a restart', () => {
         'user:admin model.unload',
         'user:admin model.unload.started',
         'system model.load',
+        'system model.promote.production',
       ]);
     } finally {
       await second.stop();

@@ -52,13 +52,13 @@ beforeAll(async () => {
 afterAll(() => gw.stop());
 
 describe('promotion and rollback', () => {
-  it('serves the newest version until an alias is set', async () => {
+  it('pins production to the newest version found at first boot, so a later version never takes traffic by itself', async () => {
     expect(await servedVersion()).toBe(3);
   });
 
-  it('promotes a first version that reproduces its golden outputs (nothing to compare with yet)', async () => {
+  it('promotes a version that reproduces its golden outputs and agrees with production', async () => {
     const result = await promote(1);
-    expect(result).toMatchObject({ promoted: true, version: 1, report: { passed: true, baseline: null, samples: 64, agreement: null, problems: [] } });
+    expect(result).toMatchObject({ promoted: true, version: 1, report: { passed: true, baseline: 3, samples: 64, agreement: 1, problems: [] } });
     expect(result.report.goldenMaxAbsDiff).toBeLessThanOrEqual(1e-5);
     expect(await servedVersion()).toBe(1);
   });
@@ -83,10 +83,13 @@ describe('promotion and rollback', () => {
     expect(result.report.problems.join(' ')).toMatch(/not ready \(UNLOADED\)/);
   });
 
-  it('rolls back to the previous version, loading it again, then has nothing left to roll back to', async () => {
+  it('rolls back to the previous versions in turn, loading them again, then has nothing left to roll back to', async () => {
     const back = await postJson<{ rollbackModel: { alias: string; version: number } }>(gw.admin, ROLLBACK);
     expect(back.body.data?.rollbackModel).toEqual({ alias: 'production', version: 1 });
     expect(await servedVersion()).toBe(1);
+    const first = await postJson<{ rollbackModel: { alias: string; version: number } }>(gw.admin, ROLLBACK);
+    expect(first.body.data?.rollbackModel).toEqual({ alias: 'production', version: 3 });
+    expect(await servedVersion()).toBe(3);
     const none = await postJson(gw.admin, ROLLBACK);
     expect(none.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
@@ -98,13 +101,15 @@ describe('promotion and rollback', () => {
     );
     const events = (res.body.data?.modelEvents ?? []).filter((e) => /promote|rollback/.test(e.event));
     expect(events.map((e) => `${e.event} ${e.version} ${e.result}`)).toEqual([
+      'model.rollback.production 3 ROLLED_BACK',
       'model.rollback.production 1 ROLLED_BACK',
       'model.promote.production 1 REJECTED',
       'model.promote.production 3 REJECTED',
       'model.promote.production 2 PROMOTED',
       'model.promote.production 1 PROMOTED',
+      'model.promote.production 3 PROMOTED',
     ]);
-    expect(JSON.parse(events[3]?.detail ?? '{}')).toMatchObject({ passed: true, agreement: 1, samples: 64 });
+    expect(JSON.parse(events[4]?.detail ?? '{}')).toMatchObject({ passed: true, baseline: 1, agreement: 1, samples: 64 });
   });
 
   it('keeps aliases across a restart', async () => {
@@ -114,7 +119,7 @@ describe('promotion and rollback', () => {
       gw.viewer,
       '{ model(name: "ecg-rhythm") { defaultVersion aliases { alias version } } }',
     );
-    expect(res.body.data?.model).toEqual({ defaultVersion: 1, aliases: [{ alias: 'production', version: 1 }] });
-    expect(await servedVersion()).toBe(1);
+    expect(res.body.data?.model).toEqual({ defaultVersion: 3, aliases: [{ alias: 'production', version: 3 }] });
+    expect(await servedVersion()).toBe(3);
   });
 });

@@ -33,6 +33,7 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.model': { access: 'VIEWER', call: query('{ model(name: "ecg-rhythm") { name } }') },
   'Query.me': { access: 'VIEWER', call: query('{ me { name role } }') },
   'Query.modelEvents': { access: 'ADMIN', call: query('{ modelEvents(name: "ecg-rhythm") { event } }') },
+  'Query.modelComparison': { access: 'ADMIN', call: query('{ modelComparison(name: "ecg-rhythm") { kind } }') },
   'Query.users': { access: 'ADMIN', call: query('{ users { username } }') },
   'Query.apiKeys': { access: 'ADMIN', call: query('{ apiKeys { id } }') },
   'Mutation.login': {
@@ -52,6 +53,16 @@ const OPERATIONS: Record<string, Operation> = {
   'Mutation.loadModel': { access: 'ADMIN', call: query('mutation { loadModel(name: "ecg-rhythm", version: 99) { state } }') },
   'Mutation.unloadModel': { access: 'ADMIN', call: query('mutation { unloadModel(name: "ecg-rhythm", version: 99) { state } }') },
   'Mutation.promoteModel': { access: 'ADMIN', call: query('mutation { promoteModel(name: "ecg-rhythm", version: 99) { promoted } }') },
+  // Not an ONNX file: admitted callers get MODEL_INVALID and nothing is registered.
+  'Mutation.registerModel': {
+    access: 'ADMIN',
+    call: (as) => upload(as, 'not onnx', { query: 'mutation($file: Upload!) { registerModel(name: "ecg-rhythm", file: $file) { version } }', filename: 'm.onnx' }),
+  },
+  // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, and no policy is set.
+  'Mutation.setTrafficPolicy': {
+    access: 'ADMIN',
+    call: query('mutation { setTrafficPolicy(name: "ecg-rhythm", policy: { shadowVersion: 99 }) { shadowVersion } }'),
+  },
   // Nothing to roll back to: admitted callers get NOT_FOUND.
   'Mutation.rollbackModel': { access: 'ADMIN', call: query('mutation { rollbackModel(name: "ecg-rhythm") { version } }') },
   'Mutation.createUser': {

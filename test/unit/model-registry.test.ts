@@ -2,12 +2,11 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { ModelRegistry } from '../../src/registry/model-registry';
+import type { ModelRegistry } from '../../src/registry/model-registry';
 import { FakeBackend, FakeSession } from '../support/fake-backend';
 import { fakeModelFiles } from '../support/fake-version';
 import { memoryJournal } from '../support/memory-journal';
-import { storeAliasBook } from '../../src/store/model-alias.book';
-import { openInMemoryStore } from '../../src/store/store';
+import { testRegistry } from '../support/registry';
 
 const logger = pino({ level: 'silent' });
 
@@ -18,7 +17,7 @@ function writeVersion(root: string, name: string, version: number, patch: Record
 }
 
 async function registryOver(root: string, backend = new FakeBackend()): Promise<ModelRegistry> {
-  const registry = new ModelRegistry({ modelsDir: root, backend, batchMaxSize: 32, logger, journal: memoryJournal(), aliases: storeAliasBook(openInMemoryStore().modelAliases) });
+  const registry = testRegistry(root, { backend });
   await registry.discover();
   await registry.loadAll();
   return registry;
@@ -88,14 +87,16 @@ describe('ModelRegistry', () => {
     writeVersion(root, 'good', 1);
     writeVersion(root, 'bad', 1, { sha256: 'b'.repeat(64) });
     const journal = memoryJournal();
-    const registry = new ModelRegistry({ modelsDir: root, backend: new FakeBackend(), batchMaxSize: 32, logger, journal, aliases: storeAliasBook(openInMemoryStore().modelAliases) });
+    const registry = testRegistry(root, { journal });
     await registry.discover();
     await registry.loadAll();
     expect(journal.events.map((e) => [e.actor, e.model, e.event, e.result])).toEqual([
+      ['system', 'bad', 'model.promote.production', 'PROMOTED'],
+      ['system', 'good', 'model.promote.production', 'PROMOTED'],
       ['system', 'bad', 'model.load', 'FAILED'],
       ['system', 'good', 'model.load', 'READY'],
     ]);
-    expect(journal.events[0]?.detail).toMatch(/sha256/);
+    expect(journal.events[2]?.detail).toMatch(/sha256/);
   });
 
   it('releases every session on close', async () => {

@@ -1,0 +1,47 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { MODEL_NAME, readManifest, type Manifest } from './manifest';
+
+/** Where registrations are assembled before their atomic rename (inside the models folder: same file system). */
+export const STAGING_FOLDER = '.staging';
+
+/** A version folder: a positive integer. */
+export const VERSION_FOLDER = /^[1-9][0-9]{0,8}$/;
+
+/** A version found on disk: its validated manifest and folder. */
+export interface DiscoveredVersion {
+  readonly manifest: Manifest;
+  readonly dir: string;
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/**
+ * Scans `<modelsDir>/<name>/<version>/manifest.json`, oldest version first. Folders that are not a model name or a
+ * positive integer version (a training recipe, say) are ignored; a version whose manifest is invalid is logged and
+ * skipped, so one bad folder never keeps the others from serving. Leftovers of interrupted registrations are removed.
+ */
+export async function discoverVersions(modelsDir: string, logger: Logger): Promise<DiscoveredVersion[]> {
+  await rm(path.join(modelsDir, STAGING_FOLDER), { recursive: true, force: true });
+  const found: DiscoveredVersion[] = [];
+  for (const name of (await subdirectories(modelsDir)).filter((n) => MODEL_NAME.test(n))) {
+    const folders = (await subdirectories(path.join(modelsDir, name))).filter((f) => VERSION_FOLDER.test(f));
+    for (const folder of folders.sort((a, b) => Number(a) - Number(b))) {
+      const dir = path.join(modelsDir, name, folder);
+      try {
+        const manifest = await readManifest(dir);
+        if (manifest.name !== name || manifest.version !== Number(folder)) {
+          throw new Error(`manifest says ${manifest.name}@${manifest.version}, folder says ${name}@${folder}`);
+        }
+        found.push({ manifest, dir });
+      } catch (error) {
+        logger.error({ err: error, dir }, 'skipping model version with an invalid manifest');
+      }
+    }
+  }
+  return found;
+}

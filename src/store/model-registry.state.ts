@@ -1,0 +1,32 @@
+import type { VersionCatalogue } from '../registry/version-catalogue';
+import type { ComparisonLedger } from '../traffic/output-comparison';
+import type { TrafficPolicyBook } from '../traffic/traffic-policy';
+import type { ModelComparisonRepository } from './model-comparison.repository';
+import type { ModelVersionRepository } from './model-version.repository';
+import type { TrafficPolicyRepository } from './traffic-policy.repository';
+
+/** The registry's catalogue of versions, kept in the embedded database. */
+export function storeVersionCatalogue(versions: ModelVersionRepository, clock: () => number = Date.now): VersionCatalogue {
+  return {
+    record(entry) {
+      const row = versions.recordIfAbsent(entry, clock());
+      return { registeredAt: new Date(row.registeredAt), registeredBy: row.registeredBy };
+    },
+  };
+}
+
+/** Traffic policies, kept in the embedded database. */
+export function storeTrafficPolicyBook(policies: TrafficPolicyRepository, clock: () => number = Date.now): TrafficPolicyBook {
+  return {
+    get: (model) => policies.get(model),
+    set: (model, policy, actor) => policies.set(model, policy, clock(), actor),
+  };
+}
+
+/** Shadow and canary comparisons, kept in the embedded database. */
+export function storeComparisonLedger(comparisons: ModelComparisonRepository, clock: () => number = Date.now): ComparisonLedger {
+  return {
+    add: (sample) => comparisons.add(sample, clock()),
+    list: (model) => comparisons.list(model).map((row) => ({ ...row, updatedAt: new Date(row.updatedAt) })),
+  };
+}

@@ -1,0 +1,31 @@
+import type { CatalogueEntry } from '../registry/version-catalogue';
+import type { Database } from './database';
+
+/** A row of `model_versions`; times are epoch ms. */
+export interface ModelVersionRecord {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly registeredAt: number;
+  readonly registeredBy: string;
+}
+
+/** Every version the registry has accepted, with its checksum and who registered it. */
+export class ModelVersionRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts the version unless it is already there; returns the stored row either way (the first one wins). */
+  recordIfAbsent(entry: CatalogueEntry, at: number): ModelVersionRecord {
+    this.db
+      .prepare(
+        `INSERT INTO model_versions (model, version, sha256, size_bytes, registered_at, registered_by)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO NOTHING`,
+      )
+      .run(entry.model, entry.version, entry.sha256, entry.sizeBytes, at, entry.actor);
+    return this.db
+      .prepare(
+        `SELECT sha256, size_bytes AS sizeBytes, registered_at AS registeredAt, registered_by AS registeredBy
+         FROM model_versions WHERE model = ? AND version = ?`,
+      )
+      .get(entry.model, entry.version) as ModelVersionRecord;
+  }
+}
