@@ -78,6 +78,7 @@ export class ModelIngestService {
   /** Saves the file and writes the golden data into the staging folder; returns the manifest to check. */
   private async stage(name: string, file: ModelFileSource, draft: ManifestDraft, staging: string): Promise<Manifest> {
     const { sha256, sizeBytes } = await file.saveTo(path.join(staging, MODEL_FILE));
+    if (sizeBytes === 0) throw new GatewayError(ErrorCode.MODEL_INVALID, 'The uploaded file is empty.');
     const previous = this.options.registry.get(name)?.versions.at(-1);
     if (previous === undefined && (draft.inputs == null || draft.outputs == null || draft.labels == null)) {
       throw invalid(`"${name}" is a new model: its manifest must give inputs, outputs and labels.`);
@@ -133,7 +134,9 @@ export class ModelIngestService {
       await mkdir(modelDir, { recursive: true });
       const dir = path.join(modelDir, String(manifest.version));
       await rename(staging, dir);
-      return this.options.registry.add(manifest, dir, actor);
+      const version = this.options.registry.add(manifest, dir, actor);
+      this.options.registry.ensureProduction(manifest.name, actor);
+      return version;
     });
   }
 }

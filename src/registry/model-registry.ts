@@ -52,12 +52,18 @@ export class ModelRegistry {
     for (const { manifest, dir } of await discoverVersions(this.options.modelsDir, this.options.logger)) {
       this.add(manifest, dir, 'system');
     }
-    for (const [name, versions] of this.models) {
-      const newest = versions[versions.length - 1];
-      if (newest === undefined || this.options.aliases.current(name, PRODUCTION_ALIAS) !== undefined) continue;
-      this.options.aliases.push(name, PRODUCTION_ALIAS, newest.version, 'system');
-      this.audit(`model.promote.${PRODUCTION_ALIAS}`, 'system', newest, 'PROMOTED', 'first version seen: production until promoted otherwise');
-    }
+    for (const name of this.models.keys()) this.ensureProduction(name, 'system');
+  }
+
+  /**
+   * Points `production` at the newest version when a model has no production version yet (its first boot, or its
+   * first registration), so that a version registered later never takes traffic until it is promoted.
+   */
+  ensureProduction(name: string, actor: string): void {
+    const newest = this.models.get(name)?.at(-1);
+    if (newest === undefined || this.options.aliases.current(name, PRODUCTION_ALIAS) !== undefined) return;
+    this.options.aliases.push(name, PRODUCTION_ALIAS, newest.version, actor);
+    this.audit(`model.promote.${PRODUCTION_ALIAS}`, actor, newest, 'PROMOTED', 'first version of the model: production until another is promoted');
   }
 
   /**

@@ -31,9 +31,12 @@ export function readNpy(file: string): NpyArray {
   throw new Error(`test reader does not handle ${descr}`);
 }
 
-/** Runs `values` through a fresh `InferenceSession` in chunks of `batch`, exactly as a user would by hand. */
-export async function directRun(values: Float64Array, sampleDims: number[], batch = 32): Promise<Float64Array> {
-  const session = await ort.InferenceSession.create(path.join(MODEL_DIR, 'model.onnx'));
+/**
+ * Runs `values` through a fresh `InferenceSession` of `modelFile` (default: the shipped model) in chunks of `batch`,
+ * exactly as a user would by hand.
+ */
+export async function directRun(values: Float64Array, sampleDims: number[], batch = 32, modelFile = path.join(MODEL_DIR, 'model.onnx')): Promise<Float64Array> {
+  const session = await ort.InferenceSession.create(modelFile);
   const len = sampleDims.reduce((a, b) => a * b, 1);
   const count = values.length / len;
   const out: number[] = [];
