@@ -91,6 +91,11 @@ export class ModelRegistry {
         }
         const state = await version.load(this.options.backend, this.options.memoryProbe);
         this.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
+        // A first load can only be measured once done: if it turned out too big, it waits for a request instead.
+        if (this.overBudget()) {
+          this.onDemand.add(version);
+          await this.drain(version, 'system', 'model.evict');
+        }
       });
     }
   }
@@ -215,7 +220,19 @@ export class ModelRegistry {
       this.onDemand.delete(target);
       const state = await target.load(this.options.backend, this.options.memoryProbe);
       this.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : `${target.residentBytes ?? 0} bytes resident`);
+      // The first load of a version is planned with its file size; once measured, make the room it really takes.
+      const after = planRoom(this.options.budget, this.resident(), target, target.residentBytes ?? 0);
+      for (const victim of after.fits ? after.evict : []) {
+        this.onDemand.add(victim);
+        await this.drain(victim, 'system', 'model.evict');
+      }
     });
+  }
+
+  /** Whether the loaded versions' measured memory exceeds the byte budget. */
+  private overBudget(): boolean {
+    const { maxResidentBytes } = this.options.budget;
+    return maxResidentBytes !== 0 && this.resident().reduce((sum, v) => sum + (v.residentBytes ?? 0), 0) > maxResidentBytes;
   }
 
   private async drain(target: ModelVersion, actor: string, event: string): Promise<void> {

@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { headersOf, multipartBody, postJson, upload, type PredictionJson } from '../support/graphql-client';
+import { postJson, upload, type PredictionJson } from '../support/graphql-client';
+import { heldPrediction, until } from '../support/held-request';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { npyBytes } from '../support/npy';
 import { HELDOUT, directRun, readNpy, sameBits } from '../support/reference';
@@ -26,41 +27,9 @@ async function versionState(): Promise<{ state: string; activeRequests: number }
   return res.body.data?.model.versions[0] ?? { state: 'missing', activeRequests: -1 };
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i += 1) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not reached');
-}
-
-/** Starts a prediction whose body stops halfway until `finish()` is called: the request is admitted and waiting. */
-async function heldPrediction(sample: number): Promise<{ finish(): void; response: Promise<Response> }> {
-  const npy = npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(sample * L, (sample + 1) * L) });
-  const { body, contentType } = await multipartBody(npy, { filename: 'x.npy' });
-  let finish!: () => void;
-  const rest = new Promise<void>((resolve) => (finish = resolve));
-  const half = Math.floor(body.length / 2);
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(body.subarray(0, half));
-      await rest;
-      controller.enqueue(body.subarray(half));
-      controller.close();
-    },
-  });
-  const response = fetch(gw.graphqlUrl, {
-    method: 'POST',
-    body: stream,
-    duplex: 'half',
-    headers: { ...headersOf(gw.predictor), 'content-type': contentType, 'apollo-require-preflight': 'true' },
-  } as RequestInit);
-  return { finish, response };
-}
-
 describe('unloading a model during a burst of predictions', () => {
   it('finishes every admitted prediction, refuses new ones, frees the version, and loads it again', async () => {
-    const held = await Promise.all(Array.from({ length: BURST }, (_, i) => heldPrediction(i)));
+    const held = await Promise.all(Array.from({ length: BURST }, (_, i) => heldPrediction(gw.predictor, i)));
     await until(async () => (await versionState()).activeRequests === BURST);
 
     const unloading = postJson<{ unloadModel: { state: string } }>(gw.admin, 'mutation { unloadModel(name: "ecg-rhythm", version: 1) { state activeRequests } }');
