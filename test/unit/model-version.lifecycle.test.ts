@@ -1,5 +1,5 @@
 import { InFlight } from '../../src/registry/in-flight';
-import { FakeBackend } from '../support/fake-backend';
+import { FakeBackend, FakeSession } from '../support/fake-backend';
 import { fakeVersion as version } from '../support/fake-version';
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
@@ -10,6 +10,27 @@ const settled = async (promise: Promise<unknown>): Promise<boolean> => {
 };
 
 describe('ModelVersion lifecycle', () => {
+  it('warms a new session up with one full batch of zeros and measures the memory it took', async () => {
+    const backend = new FakeBackend();
+    const v = version(1, {}, 8);
+    const readings = [1_000_000, 9_000_000];
+    await v.load(backend, () => readings.shift() ?? 0);
+    expect(v.state.status).toBe('READY');
+    expect(backend.sessions[0]?.runs).toEqual([[8, 4, 1]]);
+    expect([v.residentBytes, v.measuredBytes]).toEqual([8_000_000, 8_000_000]);
+    await v.unload();
+    expect([v.residentBytes, v.measuredBytes]).toEqual([null, 8_000_000]);
+  });
+
+  it('fails a version whose warm-up run fails, naming the stage, and releases its session', async () => {
+    const backend = new FakeBackend(() => new FakeSession(undefined, undefined, true));
+    const v = version();
+    const state = await v.load(backend);
+    expect(state).toMatchObject({ status: 'FAILED', stage: 'WARMUP' });
+    expect(state.status === 'FAILED' && state.reason).toMatch(/^the warm-up run failed/);
+    expect(backend.sessions[0]?.released).toBe(true);
+  });
+
   it('unload waits for every lease: DRAINING refuses new requests, then the session is freed', async () => {
     const backend = new FakeBackend();
     const v = version();

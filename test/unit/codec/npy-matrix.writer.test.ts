@@ -69,7 +69,7 @@ describe('NPY float64 writer', () => {
   });
 
   it('writes a format 1.0 C-order <f8 header padded so that the data starts at a multiple of 64', () => {
-    const shapes = [[1], [7], [0, 3], [3, 5], [2, 6, 1], [2, 3, 4], [123_456, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]];
+    const shapes = [[1], [7], [0, 3], [3, 5], [2, 6, 1], [2, 3, 4], [1_234, 1], [0, 1_000_000_000_000], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]];
     for (const shape of shapes) {
       const n = shape.reduce((a, b) => a * b, 1);
       const bytes = encodeFloat64Npy(new Float64Array(n), shape);
