@@ -102,7 +102,10 @@ export class ModelVersion {
     return this.lastUsed;
   }
 
-  /** Memory attributed to the session while loaded: resident growth over open and warm-up, at least the file size. */
+  /**
+   * Memory attributed to the session while loaded: the largest resident growth over open and warm-up this version
+   * has caused, at least its file size.
+   */
   get residentBytes(): number | null {
     const state = this.current;
     return state.status === 'READY' || state.status === 'DRAINING' ? state.residentBytes : null;
@@ -147,7 +150,9 @@ export class ModelVersion {
         await session.release();
         throw new LoadFailure('WARMUP', `the warm-up run failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const residentBytes = Math.max(probe() - before, this.manifest.sizeBytes);
+      // Memory freed by another session is reused without growing the process, so a reload can read low: keep the
+      // largest growth this version was ever seen to cause.
+      const residentBytes = Math.max(probe() - before, this.manifest.sizeBytes, this.measured ?? 0);
       this.measured = residentBytes;
       this.current = { status: 'READY', session, loadedAt: new Date(), residentBytes };
     } catch (error) {
