@@ -264,7 +264,7 @@ async function main(): Promise<void> {
 
   const startedAt = new Date().toISOString();
   const atStart = await settleAndSample();
-  const backend = new OrtBackend({ intraOpNumThreads: args.threads });
+  const backend = new OrtBackend({ intraOpNumThreads: args.threads, allowSpinning: false });
   const input = sineBatch(args.batch);
   const series = new Series(args.cycles);
 

@@ -84,7 +84,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     await ensureAdmin(auth, config, logger);
 
-    const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads });
+    const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning });
     const journal = storeJournal(store.modelEvents);
     const aliases = storeAliasBook(store.modelAliases);
     const { modelsDir, batchMaxSize } = config;
@@ -106,7 +106,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     await registry.discover();
     await registry.loadAll();
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
-    const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy() });
+    const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy(config.mirrorQuietMs) });
     const predictions = new PredictionService({
       registry,
       router: new TrafficRouter(registry, traffic),

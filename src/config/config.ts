@@ -30,6 +30,7 @@ const schema = z.object({
   MAX_SAMPLES_PER_REQUEST: int(4096, 1, 1_000_000),
   BATCH_MAX_SIZE: int(32, 1, 4096),
   ORT_INTRA_OP_THREADS: int(0, 0, 256),
+  ORT_ALLOW_SPINNING: z.enum(['0', '1']).default('0'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -60,6 +61,7 @@ const schema = z.object({
   MODEL_MAX_RESIDENT_VERSIONS: int(0, 0, 10_000),
   MODEL_MEMORY_BUDGET_MB: int(0, 0, 1_048_576),
   MIRROR_QUEUE_MAX: int(16, 0, 10_000),
+  MIRROR_QUIET_MS: int(25, 0, 60_000),
 });
 
 /** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
@@ -88,6 +90,8 @@ export interface Config {
   readonly batchMaxSize: number;
   /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. */
   readonly ortIntraOpThreads: number;
+  /** Whether ONNX Runtime's idle threads spin after a run (off: they sleep, leaving the cores to other sessions). */
+  readonly ortAllowSpinning: boolean;
   /** How long in-flight requests may take to finish after SIGTERM. */
   readonly shutdownTimeoutMs: number;
   /** Longest time a whole request may take (upload included) before the socket is closed. */
@@ -106,6 +110,8 @@ export interface Config {
   readonly modelMemory: { readonly maxResidentVersions: number; readonly maxResidentBytes: number };
   /** Shadow and canary comparisons waiting to run beyond this are dropped. */
   readonly mirrorQueueMax: number;
+  /** A comparison runs only once no request has run on any version for this long. */
+  readonly mirrorQuietMs: number;
 }
 
 /** Authentication settings. */
@@ -167,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     maxSamplesPerRequest: e.MAX_SAMPLES_PER_REQUEST,
     batchMaxSize: e.BATCH_MAX_SIZE,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
+    ortAllowSpinning: e.ORT_ALLOW_SPINNING === '1',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: path.resolve(cwd, e.DATA_DIR),
@@ -202,5 +209,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     maxModelBytes: e.MAX_MODEL_BYTES,
     modelMemory: Object.freeze({ maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS, maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB }),
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
+    mirrorQuietMs: e.MIRROR_QUIET_MS,
   });
 }

@@ -1,4 +1,3 @@
-import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
@@ -6,9 +5,10 @@ import type { InferenceBackend } from '../inference/backend';
 import { PRODUCTION_ALIAS, type AliasBook } from './alias-book';
 import type { LifecycleJournal } from './lifecycle-journal';
 import type { Manifest } from './manifest';
-import { planRoom, type MemoryBudget } from './memory-budget';
+import type { MemoryBudget } from './memory-budget';
 import { discoverVersions } from './model-discovery';
 import { ModelVersion, type MemoryProbe, type VersionLease } from './model-version';
+import { Residency } from './residency';
 import type { VersionCatalogue } from './version-catalogue';
 
 /** Dependencies and limits of a {@link ModelRegistry}. */
@@ -35,17 +35,17 @@ export interface ModelEntry {
 }
 
 /**
- * The models the gateway serves and the sessions they hold. Loads go one at a time (so each session's memory can be
- * measured and the budget kept); when the budget is full the least recently used idle version is unloaded, and
- * loaded again when a request needs it. A version an operator unloaded stays unloaded.
+ * The models the gateway serves: their versions, aliases and provenance, and (through {@link Residency}) which of
+ * them hold a session within the memory budget.
  */
 export class ModelRegistry {
   private readonly models = new Map<string, ModelVersion[]>();
-  /** Versions unloaded by the budget (or never loaded for lack of room): loaded again on demand. */
-  private readonly onDemand = new Set<ModelVersion>();
-  private readonly loads = new Mutex();
+  private readonly residency: Residency;
 
-  constructor(private readonly options: ModelRegistryOptions) {}
+  constructor(private readonly options: ModelRegistryOptions) {
+    const { backend, budget, memoryProbe } = options;
+    this.residency = new Residency({ backend, budget, memoryProbe, audit: (...entry) => this.audit(...entry), versions: () => this.all() });
+  }
 
   /** Scans the models folder; pins `production` to the newest version of a model that has no such alias yet. */
   async discover(): Promise<void> {
@@ -82,22 +82,7 @@ export class ModelRegistry {
   /** Loads at boot, production versions first, while the memory budget allows; the rest load on demand. */
   async loadAll(): Promise<void> {
     const production = new Set([...this.models.keys()].map((name) => this.resolve(name)));
-    for (const version of [...production, ...this.all().filter((v) => !production.has(v))]) {
-      await this.loads.runExclusive(async () => {
-        const plan = planRoom(this.options.budget, this.resident(), version, this.expectedBytes(version));
-        if (!plan.fits || plan.evict.length > 0) {
-          this.onDemand.add(version);
-          return;
-        }
-        const state = await version.load(this.options.backend, this.options.memoryProbe);
-        this.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
-        // A first load can only be measured once done: if it turned out too big, it waits for a request instead.
-        if (this.overBudget()) {
-          this.onDemand.add(version);
-          await this.drain(version, 'system', 'model.evict');
-        }
-      });
-    }
+    await this.residency.loadAtBoot([...production, ...this.all().filter((v) => !production.has(v))]);
   }
 
   list(): ModelEntry[] {
@@ -156,9 +141,8 @@ export class ModelRegistry {
    * recently used idle ones if needed).
    * @throws GatewayError `MODEL_NOT_READY`, or `MEMORY_BUDGET_EXCEEDED` when it cannot be brought back.
    */
-  async lease(version: ModelVersion): Promise<VersionLease> {
-    if (version.state.status !== 'READY' && this.onDemand.has(version)) await this.loadWithinBudget(version, 'system');
-    return version.acquire();
+  lease(version: ModelVersion): Promise<VersionLease> {
+    return this.residency.lease(version);
   }
 
   /**
@@ -168,18 +152,17 @@ export class ModelRegistry {
    */
   async load(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
-    await this.loadWithinBudget(target, actor);
+    await this.residency.load(target, actor);
     return target;
   }
 
   /**
    * Unloads a version (default: `production`): new requests for it get MODEL_NOT_READY at once, requests already
-   * admitted finish, then its session is freed. Resolves when it is freed.
+   * admitted finish, then its session is freed. Resolves when it is freed; it stays unloaded until loaded again.
    */
   async unload(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
-    this.onDemand.delete(target);
-    await this.drain(target, actor, 'model.unload');
+    await this.residency.unload(target, actor);
     return target;
   }
 
@@ -192,63 +175,15 @@ export class ModelRegistry {
     return states.includes('READY') && !states.includes('FAILED');
   }
 
-  /** Whether any request holds a version right now. */
-  busy(): boolean {
-    return this.all().some((v) => v.activeRequests > 0);
+  /** Whether any request holds a version now, or let one go less than `quietMs` ago (traffic is likely to follow). */
+  busy(quietMs = 0): boolean {
+    const now = performance.now();
+    return this.all().some((v) => v.activeRequests > 0 || now - v.lastReleasedAt < quietMs);
   }
 
   /** Releases every session. */
   async close(): Promise<void> {
     await Promise.all(this.all().map((v) => v.unload()));
-  }
-
-  private async loadWithinBudget(target: ModelVersion, actor: string): Promise<void> {
-    await this.loads.runExclusive(async () => {
-      if (target.state.status === 'READY') return;
-      const plan = planRoom(this.options.budget, this.resident(), target, this.expectedBytes(target));
-      if (!plan.fits) {
-        this.audit('model.load', actor, target, 'REFUSED', `memory budget: ${plan.reason}`);
-        throw new GatewayError(ErrorCode.MEMORY_BUDGET_EXCEEDED, `Version ${target.version} of "${target.name}" does not fit in the memory budget: ${plan.reason}.`, {
-          model: target.name,
-          version: target.version,
-        });
-      }
-      for (const victim of plan.evict) {
-        this.onDemand.add(victim);
-        await this.drain(victim, 'system', 'model.evict');
-      }
-      this.onDemand.delete(target);
-      const state = await target.load(this.options.backend, this.options.memoryProbe);
-      this.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : `${target.residentBytes ?? 0} bytes resident`);
-      // The first load of a version is planned with its file size; once measured, make the room it really takes.
-      const after = planRoom(this.options.budget, this.resident(), target, target.residentBytes ?? 0);
-      for (const victim of after.fits ? after.evict : []) {
-        this.onDemand.add(victim);
-        await this.drain(victim, 'system', 'model.evict');
-      }
-    });
-  }
-
-  /** Whether the loaded versions' measured memory exceeds the byte budget. */
-  private overBudget(): boolean {
-    const { maxResidentBytes } = this.options.budget;
-    return maxResidentBytes !== 0 && this.resident().reduce((sum, v) => sum + (v.residentBytes ?? 0), 0) > maxResidentBytes;
-  }
-
-  private async drain(target: ModelVersion, actor: string, event: string): Promise<void> {
-    const unloading = target.unload(); // turns DRAINING synchronously unless another transition runs
-    this.audit(`${event}.started`, actor, target, target.state.status, `${target.activeRequests} requests in flight`);
-    await unloading;
-    this.audit(event, actor, target, target.state.status, null);
-  }
-
-  /** What a version is expected to need: its last measurement, else its file size. */
-  private expectedBytes(version: ModelVersion): number {
-    return version.measuredBytes ?? version.manifest.sizeBytes;
-  }
-
-  private resident(): ModelVersion[] {
-    return this.all().filter((v) => v.residentBytes !== null);
   }
 
   /** Every lifecycle change goes to the journal (queryable, persistent) and the log: who, what, and the result. */

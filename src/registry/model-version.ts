@@ -66,6 +66,8 @@ export class ModelVersion {
 
   /** When a request last leased this version (monotonic ms): what least-recently-used eviction orders by. */
   private lastUsed = 0;
+  /** When a lease on this version was last released (monotonic ms). */
+  private lastReleased = 0;
   /** The memory the last load measured, kept after an unload to predict the next one. */
   private measured: number | null = null;
 
@@ -109,6 +111,11 @@ export class ModelVersion {
   get residentBytes(): number | null {
     const state = this.current;
     return state.status === 'READY' || state.status === 'DRAINING' ? state.residentBytes : null;
+  }
+
+  /** When a request last let go of this version (monotonic ms; 0 if never). */
+  get lastReleasedAt(): number {
+    return this.lastReleased;
   }
 
   /** The memory the most recent load measured, whether or not the version is still loaded. */
@@ -217,7 +224,14 @@ export class ModelVersion {
     const state = this.current;
     if (state.status !== 'READY') throw this.notReady(state);
     this.lastUsed = performance.now();
-    return { session: state.session, release: this.inFlight.acquire() };
+    const release = this.inFlight.acquire();
+    return {
+      session: state.session,
+      release: () => {
+        release();
+        this.lastReleased = performance.now();
+      },
+    };
   }
 
   private notReady(state: Exclude<VersionState, { status: 'READY' }>): GatewayError {

@@ -21,7 +21,7 @@ export interface TrafficMirrorOptions {
   readonly logger: Logger;
   /** Jobs waiting beyond this are dropped (and counted): mirroring must never build up memory or delay. */
   readonly maxQueued: number;
-  /** Whether live requests are running: mirrored runs wait for a quiet moment rather than compete with them. */
+  /** Whether live requests are running (or just ran): mirrored runs wait for a quiet moment rather than compete. */
   readonly busy: () => boolean;
 }
 

@@ -3,29 +3,18 @@
  * back on demand, the least recently used idle version makes room, a version serving a request is never unloaded,
  * and a byte budget holds the measured memory of the loaded versions under its limit.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { postJson, upload, type PredictionJson } from '../support/graphql-client';
 import { heldPrediction, heldoutInputs, until } from '../support/held-request';
 import { npyBytes } from '../support/npy';
-import { MODEL_DIR, directRun, sameBits } from '../support/reference';
+import { ecgModelsFolder } from '../support/models-folder';
+import { directRun, sameBits } from '../support/reference';
 
 const L = 5000;
 const MiB = 1024 * 1024;
 
 /** The shipped model as versions 1..count of `ecg-rhythm`. */
-function modelsFolder(count: number): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'infergraph-budget-'));
-  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
-  for (let version = 1; version <= count; version += 1) {
-    const dir = path.join(root, 'ecg-rhythm', String(version));
-    cpSync(MODEL_DIR, dir, { recursive: true });
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version }));
-  }
-  return root;
-}
+const modelsFolder = (count: number): string => ecgModelsFolder(Array.from({ length: count }, (_, i) => ({ version: i + 1 })));
 
 interface VersionView {
   version: number;

@@ -74,7 +74,7 @@ describe('several versions and a version that failed to load', () => {
 /** Real sessions whose runs fail on real data, as a runtime fault would (the warm-up batch of zeros still runs). */
 class FailingRunsBackend implements InferenceBackend {
   readonly name = 'failing-runs';
-  private readonly inner = new OrtBackend({ intraOpNumThreads: 1 });
+  private readonly inner = new OrtBackend({ intraOpNumThreads: 1, allowSpinning: false });
 
   async open(modelPath: string): Promise<InferenceSession> {
     const session = await this.inner.open(modelPath);

@@ -3,33 +3,18 @@
  * changing their responses, a canary serves a sticky share of callers, and `modelComparison` reports what direct runs
  * of both versions on the same inputs give.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canaryBucket } from '../../src/traffic/traffic-router';
-import { REPO_ROOT, startGateway, type RunningGateway } from '../support/gateway';
+import { startGateway, type RunningGateway } from '../support/gateway';
 import { postJson, upload, type Endpoint } from '../support/graphql-client';
 import { npyBytes } from '../support/npy';
-import { HELDOUT, MODEL_DIR, directRun, readNpy, sameBits } from '../support/reference';
+import { ecgModelsFolder, RETRAINED_ONNX as RETRAINED } from '../support/models-folder';
+import { HELDOUT, directRun, readNpy, sameBits } from '../support/reference';
 
-const RETRAINED = path.join(REPO_ROOT, 'test', 'fixtures', 'onnx', 'ecg-rhythm-retrained.onnx');
 const L = 5000;
 const inputs = readNpy(path.join(HELDOUT, 'inputs.npy')).data as Float64Array;
-
-/** Version 1 is the shipped model; version 2 the retrained fixture under the same contract. */
-function modelsFolder(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'infergraph-traffic-'));
-  cpSync(MODEL_DIR, path.join(root, 'ecg-rhythm', '1'), { recursive: true });
-  const v2 = path.join(root, 'ecg-rhythm', '2');
-  cpSync(MODEL_DIR, v2, { recursive: true });
-  const bytes = readFileSync(RETRAINED);
-  writeFileSync(path.join(v2, 'model.onnx'), bytes);
-  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  writeFileSync(path.join(v2, 'manifest.json'), JSON.stringify({ ...manifest, version: 2, sha256, sizeBytes: bytes.length, heldout: undefined }));
-  return root;
-}
 
 interface Comparison {
   kind: string;
@@ -92,7 +77,8 @@ async function expectedComparison(records: number): Promise<{ agreement: number;
 }
 
 beforeAll(async () => {
-  models = modelsFolder();
+  // Version 1 is the shipped model; version 2 the retrained fixture under the same contract.
+  models = ecgModelsFolder([{ version: 1 }, { version: 2, onnx: RETRAINED }]);
   dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-traffic-data-'));
   gw = await startGateway({ MODELS_DIR: models, DATA_DIR: dataDir });
 });

@@ -12,6 +12,11 @@ describe('loadConfig', () => {
       maxUploadBytes: 64 * 1024 * 1024,
       batchMaxSize: 32,
       shutdownTimeoutMs: 10_000,
+      ortAllowSpinning: false,
+      maxModelBytes: 256 * 1024 * 1024,
+      modelMemory: { maxResidentVersions: 0, maxResidentBytes: 0 },
+      mirrorQueueMax: 16,
+      mirrorQuietMs: 25,
     });
   });
 

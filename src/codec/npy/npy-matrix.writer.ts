@@ -5,7 +5,9 @@ import { NPY_MAGIC } from './npy-header.parser';
  * so numpy (and the gateway's own reader) load it unchanged.
  */
 export function encodeFloat64Npy(values: Float64Array, shape: readonly number[]): Buffer {
-  if (shape.reduce((a, b) => a * b, 1) !== values.length) throw new Error(`shape ${shape.join('x')} does not hold ${values.length} values`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || shape.reduce((a, b) => a * b, 1) !== values.length) {
+    throw new Error(`shape ${shape.join('x')} does not hold ${values.length} values`);
+  }
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${tuple}, }`;
   header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';

@@ -5,6 +5,11 @@ import type { Float64Tensor, InferenceBackend, InferenceSession, TensorDtype, Te
 export interface OrtBackendOptions {
   /** Threads for one operator; 0 lets ONNX Runtime pick (one per core). */
   readonly intraOpNumThreads: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work after a run. Spinning shaves a little off back-to-back runs
+   * of one session but burns the cores other sessions (a shadow, another model) and the event loop need.
+   */
+  readonly allowSpinning: boolean;
 }
 
 const DTYPES: Readonly<Record<string, TensorDtype>> = {
@@ -30,6 +35,7 @@ export class OrtBackend implements InferenceBackend {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       ...(this.options.intraOpNumThreads > 0 ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+      extra: { session: { intra_op: { allow_spinning: this.options.allowSpinning ? '1' : '0' } } },
     });
     return new OrtSession(session);
   }
