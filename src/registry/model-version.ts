@@ -1,8 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import { assertNever } from '../lib/assert-never';
@@ -10,7 +5,7 @@ import type { InferenceBackend, InferenceSession, TensorSpec } from '../inferenc
 import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
 import { InFlight } from './in-flight';
-import { checkSignature } from './signature';
+import { LoadFailure, openVerified, warmUp, type LoadStage } from './version-loader';
 import type { Provenance } from './version-catalogue';
 
 /** Where a model version is in its life; the `status` strings are also the GraphQL enum values. */
@@ -21,23 +16,10 @@ export type VersionState =
   | { readonly status: 'DRAINING'; readonly session: InferenceSession; readonly since: Date; readonly residentBytes: number }
   | { readonly status: 'FAILED'; readonly reason: string; readonly stage: LoadStage; readonly at: Date };
 
-/**
- * Where a load failed: the file on disk (missing, or not the one the manifest names), the runtime (not a model it
- * can open), the signature (not the manifest's inputs and outputs), or the warm-up run.
- */
-export type LoadStage = 'FILE' | 'RUNTIME' | 'SIGNATURE' | 'WARMUP';
+export type { LoadStage } from './version-loader';
 
 /** Reads the process's resident memory, to attribute a session's memory to its version. */
 export type MemoryProbe = () => number;
-
-class LoadFailure extends Error {
-  constructor(
-    readonly stage: LoadStage,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** A hold on a READY version's session: the version is not unloaded until every lease is released. */
 export interface VersionLease {
@@ -46,12 +28,6 @@ export interface VersionLease {
 }
 
 export type VersionStatus = VersionState['status'];
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
 
 /** One version of one model: its manifest, its files, and its session once loaded. */
 export class ModelVersion {
@@ -150,13 +126,8 @@ export class ModelVersion {
     this.current = { status: 'LOADING', since: new Date() };
     try {
       const before = probe();
-      const session = await this.openSession(backend);
-      try {
-        await this.warmUp(session);
-      } catch (error) {
-        await session.release();
-        throw new LoadFailure('WARMUP', `the warm-up run failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      const session = await openVerified(this.manifest, this.dir, backend);
+      await warmUp(session, this.plan, this.sampleLength, this.manifest.labels.length);
       // Memory freed by another session is reused without growing the process, so a reload can read low: keep the
       // largest growth this version was ever seen to cause.
       const residentBytes = Math.max(probe() - before, this.manifest.sizeBytes, this.measured ?? 0);
@@ -168,28 +139,6 @@ export class ModelVersion {
       const stage = error instanceof LoadFailure ? error.stage : 'RUNTIME';
       this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), stage, at: new Date() };
     }
-  }
-
-  private async openSession(backend: InferenceBackend): Promise<InferenceSession> {
-    const file = path.join(this.dir, this.manifest.file);
-    const size = await stat(file).then((s) => s.size, () => undefined);
-    if (size !== this.manifest.sizeBytes) throw new LoadFailure('FILE', `size ${String(size)} differs from manifest ${this.manifest.sizeBytes}`);
-    const digest = await sha256Of(file);
-    if (digest !== this.manifest.sha256) throw new LoadFailure('FILE', `sha256 ${digest} differs from manifest`);
-    const session = await backend.open(file);
-    const mismatch = checkSignature(this.manifest, session);
-    if (mismatch !== undefined) {
-      await session.release();
-      throw new LoadFailure('SIGNATURE', mismatch);
-    }
-    return session;
-  }
-
-  private async warmUp(session: InferenceSession): Promise<void> {
-    const batch = this.plan.maxBatchSize;
-    const out = await session.run({ data: new Float64Array(batch * this.sampleLength), dims: [batch, ...this.plan.sampleDims] });
-    const width = this.manifest.labels.length;
-    if (out.data.length !== batch * width) throw new Error(`it returned ${out.data.length} values for ${batch} samples of ${width} labels`);
   }
 
   /**
