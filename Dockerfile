@@ -16,11 +16,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schema ./schema
-# Only the served artefacts: manifests and ONNX files, not the training recipe or held-out data.
+# The served artefacts and the golden data the promotion gate and registerModel use; not the training recipe.
 COPY models/ecg-rhythm/1/manifest.json models/ecg-rhythm/1/model.onnx ./models/ecg-rhythm/1/
-# Users, API keys and refresh tokens live here: mount a volume to keep them.
-RUN mkdir -p /app/data && chown node:node /app/data
-VOLUME ["/app/data"]
+COPY models/ecg-rhythm/1/heldout/inputs.npy models/ecg-rhythm/1/heldout/expected_outputs.npy ./models/ecg-rhythm/1/heldout/
+# The registry state (users, API keys, aliases, audit trail) and registered model versions: mount volumes to keep them.
+RUN mkdir -p /app/data && chown -R node:node /app/data /app/models
+VOLUME ["/app/data", "/app/models"]
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:4000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
