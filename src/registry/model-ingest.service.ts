@@ -1,5 +1,5 @@
 import { Mutex } from 'async-mutex';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inspectNpyMatrix } from '../codec/npy/npy-matrix.reader';
 import { encodeFloat64Npy } from '../codec/npy/npy-matrix.writer';
@@ -9,7 +9,7 @@ import type { InferenceBackend } from '../inference/backend';
 import type { LifecycleJournal } from './lifecycle-journal';
 import { MODEL_NAME, manifestProblems, type Manifest } from './manifest';
 import { contractChanges, draftFields, type ManifestDraft } from './manifest-draft';
-import { STAGING_FOLDER } from './model-discovery';
+import { STAGING_FOLDER, VERSION_FOLDER } from './model-discovery';
 import type { ModelRegistry } from './model-registry';
 import { ModelVersion } from './model-version';
 
@@ -54,7 +54,13 @@ export class ModelIngestService {
       file.discard();
       throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'A model name is 1–64 lowercase letters, digits, ".", "_" or "-".', { model: name });
     }
-    const staging = await this.stagingFolder();
+    let staging: string;
+    try {
+      staging = await this.stagingFolder();
+    } catch (error) {
+      file.discard();
+      throw error;
+    }
     try {
       const manifest = await this.stage(name, file, draft, staging);
       await this.validate(manifest, staging);
@@ -128,10 +134,12 @@ export class ModelIngestService {
   /** Takes the next version number, writes the manifest, and renames the staging folder into place. */
   private async commit(staged: Manifest, staging: string, actor: string): Promise<ModelVersion> {
     return this.commits.runExclusive(async () => {
-      const manifest = { ...staged, version: this.options.registry.nextVersion(staged.name) };
-      await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
-      const modelDir = path.join(this.options.modelsDir, manifest.name);
+      const modelDir = path.join(this.options.modelsDir, staged.name);
       await mkdir(modelDir, { recursive: true });
+      // A folder the registry skipped (an invalid manifest, say) still holds its number: never rename onto it.
+      const onDisk = (await readdir(modelDir)).filter((f) => VERSION_FOLDER.test(f)).map(Number);
+      const manifest = { ...staged, version: Math.max(this.options.registry.nextVersion(staged.name), ...onDisk.map((v) => v + 1)) };
+      await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
       const dir = path.join(modelDir, String(manifest.version));
       await rename(staging, dir);
       const version = this.options.registry.add(manifest, dir, actor);

@@ -4,7 +4,7 @@
  * junk, mismatched and interrupted uploads are refused with their codes and leave no file and no version.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -224,5 +224,14 @@ describe('refused registrations leave nothing behind', () => {
     expect(filesUnder(models)).toEqual(before);
     expect(existsSync(path.join(models, 'ecg-rhythm', '3'))).toBe(false);
     expect(await versionsOf('ecg-rhythm')).toEqual([1, 2]);
+  });
+
+  it('never takes the number of a version folder the registry skipped', async () => {
+    mkdirSync(path.join(models, 'ecg-rhythm', '3'));
+    writeFileSync(path.join(models, 'ecg-rhythm', '3', 'manifest.json'), '{}');
+    const res = await register('ecg-rhythm', readFileSync(path.join(FIXTURES, 'tiny-compatible.onnx')));
+    expect(res.body.data?.registerModel.version).toBe(4);
+    expect(readFileSync(path.join(models, 'ecg-rhythm', '3', 'manifest.json'), 'utf8')).toBe('{}');
+    expect(await versionsOf('ecg-rhythm')).toEqual([1, 2, 4]);
   });
 });
