@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { MODEL_NAME, readManifest, type Manifest } from './manifest';
@@ -15,6 +15,18 @@ export interface DiscoveredVersion {
   readonly dir: string;
 }
 
+/** An upload staged longer ago than this was interrupted by a crash (another replica may be staging one right now). */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+async function removeStaleUploads(staging: string): Promise<void> {
+  const entries = await readdir(staging).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const dir = path.join(staging, entry);
+    const { mtimeMs } = await stat(dir);
+    if (Date.now() - mtimeMs > STALE_UPLOAD_MS) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function subdirectories(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -23,10 +35,11 @@ async function subdirectories(dir: string): Promise<string[]> {
 /**
  * Scans `<modelsDir>/<name>/<version>/manifest.json`, oldest version first. Folders that are not a model name or a
  * positive integer version (a training recipe, say) are ignored; a version whose manifest is invalid is logged and
- * skipped, so one bad folder never keeps the others from serving. Leftovers of interrupted registrations are removed.
+ * skipped, so one bad folder never keeps the others from serving. Leftovers of registrations interrupted over an hour
+ * ago are removed.
  */
 export async function discoverVersions(modelsDir: string, logger: Logger): Promise<DiscoveredVersion[]> {
-  await rm(path.join(modelsDir, STAGING_FOLDER), { recursive: true, force: true });
+  await removeStaleUploads(path.join(modelsDir, STAGING_FOLDER));
   const found: DiscoveredVersion[] = [];
   for (const name of (await subdirectories(modelsDir)).filter((n) => MODEL_NAME.test(n))) {
     const folders = (await subdirectories(path.join(modelsDir, name))).filter((f) => VERSION_FOLDER.test(f));
