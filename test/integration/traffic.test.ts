@@ -35,6 +35,9 @@ const SET_POLICY = 'mutation($p: TrafficPolicyInput!) { setTrafficPolicy(name: "
 let gw: RunningGateway;
 let models: string;
 let dataDir: string;
+// The suite sends its requests back to back, leaving the mirror no quiet moment until it pauses to read the
+// comparisons: the queue must hold them all (dropping under load is the mirror's own, unit-tested behaviour).
+const env = () => ({ MODELS_DIR: models, DATA_DIR: dataDir, MIRROR_QUEUE_MAX: '1000' });
 
 const setPolicy = (p: Record<string, unknown>) => postJson<{ setTrafficPolicy: Record<string, unknown> }>(gw.admin, SET_POLICY, { p });
 const comparisons = async (): Promise<Comparison[]> => (await postJson<{ modelComparison: Comparison[] }>(gw.admin, COMPARISON)).body.data?.modelComparison ?? [];
@@ -80,7 +83,7 @@ beforeAll(async () => {
   // Version 1 is the shipped model; version 2 the retrained fixture under the same contract.
   models = ecgModelsFolder([{ version: 1 }, { version: 2, onnx: RETRAINED }]);
   dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-traffic-data-'));
-  gw = await startGateway({ MODELS_DIR: models, DATA_DIR: dataDir });
+  gw = await startGateway(env());
 });
 afterAll(() => gw.stop());
 
@@ -174,7 +177,7 @@ describe('canary traffic', () => {
 
   it('keeps the policy across a restart, and clearing it sends everyone to production', async () => {
     await gw.stop();
-    gw = await startGateway({ MODELS_DIR: models, DATA_DIR: dataDir });
+    gw = await startGateway(env());
     const policy = await postJson<{ model: { trafficPolicy: unknown } }>(gw.viewer, '{ model(name: "ecg-rhythm") { trafficPolicy { canaryVersion canaryPercent shadowVersion } } }');
     expect(policy.body.data?.model.trafficPolicy).toEqual({ canaryVersion: 2, canaryPercent: 50, shadowVersion: null });
     expect((await setPolicy({})).body.data?.setTrafficPolicy).toEqual({ canaryVersion: null, canaryPercent: 0, shadowVersion: null });
