@@ -26,6 +26,7 @@ import { PromotionService } from './registry/promotion.service';
 import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
 import { storeComparisonLedger, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
+import { createTelemetry } from './telemetry/telemetry';
 import { TrafficMirror } from './traffic/traffic-mirror';
 import { TrafficPolicyService } from './traffic/traffic-policy.service';
 import { TrafficRouter } from './traffic/traffic-router';
@@ -105,9 +106,12 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     const comparisons = storeComparisonLedger(store.modelComparisons);
     await registry.discover();
     await registry.loadAll();
-    const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes });
     const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy(config.mirrorQuietMs) });
+    const telemetry = createTelemetry({ models: () => registry.list(), mirrorDropped: () => mirror.dropped });
+    const { instrumentation } = telemetry;
+    const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes, instrumentation });
     const predictions = new PredictionService({
+      instrumentation,
       registry,
       router: new TrafficRouter(registry, traffic),
       mirror,
@@ -126,13 +130,14 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
         new AuthResolver(auth),
         new UserResolver(auth),
       ]),
-      [permissions(), predictAdmissionMiddleware(admission)],
+      [telemetry.fieldMiddleware, permissions(), predictAdmissionMiddleware(admission)],
     );
     return new Gateway({
       config,
       logger,
       schema,
       registry,
+      telemetry,
       authenticate: (credentials) => auth.authenticate(credentials),
       onStopped: async () => {
         await mirror.idle();

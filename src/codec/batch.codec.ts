@@ -7,6 +7,7 @@ import type { BatchDecoder, BatchExpectation, BatchFormat, SignalBatch } from '.
 import { createLibxmlEngine } from './xml/libxml/libxml.engine';
 import { loadXsdSchema } from './xml/libxml/xsd-schema.loader';
 import { createXmlBatchDecoder } from './xml/xml-batch.decoder';
+import type { Instrumentation } from '../telemetry/instrumentation';
 
 /** Decodes one uploaded file, whatever its format, into a {@link SignalBatch}; throws only `GatewayError`. */
 export interface BatchCodec {
@@ -19,6 +20,8 @@ export interface BatchCodecOptions {
   readonly xsdPath: string;
   /** Largest XML upload accepted (the XML parser's own limit of 10,000,000 bytes applies too). */
   readonly maxXmlBytes: number;
+  /** Spans and timings of each decoding step. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -28,8 +31,8 @@ export interface BatchCodecOptions {
 export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
   const engine = createLibxmlEngine(loadXsdSchema(options.xsdPath));
   return composeBatchCodec({
-    xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes }),
-    npy: createNpyBatchDecoder(),
+    xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes, instrumentation: options.instrumentation }),
+    npy: createNpyBatchDecoder(options.instrumentation),
   });
 }
 

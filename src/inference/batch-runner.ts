@@ -17,6 +17,8 @@ export async function runInBatches(
   values: Float64Array,
   count: number,
   plan: RunPlan,
+  /** Wraps each run (telemetry times it); by default the session runs directly. */
+  around: (input: Float64Tensor, run: () => Promise<Float64Tensor>) => Promise<Float64Tensor> = (_input, run) => run(),
 ): Promise<Float64Tensor> {
   const sampleLength = plan.sampleDims.reduce((a, b) => a * b, 1);
   let output: Float64Array | undefined;
@@ -25,7 +27,8 @@ export async function runInBatches(
   for (let start = 0; start < count; start += plan.maxBatchSize) {
     const n = Math.min(plan.maxBatchSize, count - start);
     const chunk = values.subarray(start * sampleLength, (start + n) * sampleLength);
-    const result = await session.run({ data: chunk, dims: [n, ...plan.sampleDims] });
+    const input = { data: chunk, dims: [n, ...plan.sampleDims] };
+    const result = await around(input, () => session.run(input));
     if (result.dims[0] !== n) throw new Error(`model returned ${String(result.dims[0])} rows for ${n} samples`);
     if (output === undefined) {
       rowDims = result.dims.slice(1);

@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../registry/model-registry';
 import type { VersionLease } from '../registry/model-version';
 import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
+import { Stage, type Instrumentation } from '../telemetry/instrumentation';
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {
@@ -50,6 +51,8 @@ export interface PredictionServiceOptions {
   readonly mirror: TrafficMirror;
   readonly codec: BatchCodec;
   readonly maxSamplesPerRequest: number;
+  /** Spans and timings of each stage. */
+  readonly instrumentation: Instrumentation;
 }
 
 /** Upload → decoded batch → ONNX Runtime in batches → rows. The whole `predict` use case, transport-free. */
@@ -63,16 +66,20 @@ export class PredictionService {
   async predict(request: PredictRequest): Promise<PredictionResult> {
     const { routed, lease } = await this.admit(request);
     const { version } = routed;
+    const { instrumentation: telemetry } = this.options;
     try {
-      const { bytes, filename } = await request.file.read();
-      const batch = this.options.codec.decode(bytes, filename, {
-        sampleLength: version.sampleLength,
-        maxSamples: this.options.maxSamplesPerRequest,
-      });
+      const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
+      const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
+      const batch = telemetry.stageSync(Stage.DECODE, { bytes: bytes.length }, () => this.options.codec.decode(bytes, filename, expect), (b) => ({
+        format: b.format,
+        samples: b.count,
+      }));
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
-        outputs = await runInBatches(lease.session, batch.values, batch.count, version.plan);
+        outputs = await runInBatches(lease.session, batch.values, batch.count, version.plan, (input, run) =>
+          telemetry.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
+        );
       } catch (error) {
         if (isGatewayError(error)) throw error;
         throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {
@@ -96,7 +103,9 @@ export class PredictionService {
   private async admit(request: PredictRequest): Promise<{ routed: RoutedRequest; lease: VersionLease }> {
     try {
       const routed = this.options.router.route(request.model, request.version, request.principal);
-      return { routed, lease: await this.options.registry.lease(routed.version) };
+      const { version, route } = routed;
+      this.options.instrumentation.target({ model: version.name, version: version.version, route });
+      return { routed, lease: await this.options.instrumentation.stage(Stage.QUEUE_WAIT, {}, () => this.options.registry.lease(version)) };
     } catch (error) {
       request.file.discard();
       throw error;

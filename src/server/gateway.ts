@@ -12,6 +12,7 @@ import type { GatewayContext } from '../graphql/context';
 import { limitParseOptions, limitValidationRules, queryLimitsOf, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { Telemetry } from '../telemetry/telemetry';
 import { createHttpApp } from './http-app';
 import type { ServerPhase } from './lifecycle';
 
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   /** The executable schema, permissions and field middleware already applied. */
   readonly schema: GraphQLSchema;
   readonly registry: ModelRegistry;
+  /** Apollo plugin for the operation span and request metrics, and the registry served at `/metrics`. */
+  readonly telemetry: Pick<Telemetry, 'plugin' | 'metrics'>;
   readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
   /** Freed after the HTTP server has drained (e.g. the database). */
   readonly onStopped?: () => Promise<void> | void;
@@ -56,6 +59,7 @@ export class Gateway {
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
         uploadDrainPlugin(),
         queryLimitsPlugin(limits),
+        deps.telemetry.plugin,
         ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ],
     });
@@ -67,13 +71,14 @@ export class Gateway {
 
   /** Starts listening; resolves with the bound port (useful with `PORT=0`). */
   async start(): Promise<number> {
-    const { config, logger, registry, authenticate } = this.deps;
+    const { config, logger, registry, authenticate, telemetry } = this.deps;
     await this.apollo.start();
     const app = createHttpApp({
       config,
       logger,
       apollo: this.apollo,
       registry,
+      metrics: telemetry.metrics.registry,
       authenticate,
       phase: () => this.state,
       queryLimits: this.queryLimits,

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import helmet from 'helmet';
 import onFinished from 'on-finished';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
@@ -15,6 +16,7 @@ import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
 import { healthRoutes } from './health.routes';
+import { metricsRoutes } from './metrics.routes';
 import { admitsRequests, type ServerPhase } from './lifecycle';
 
 /** What the HTTP application is assembled from. */
@@ -23,6 +25,8 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly apollo: ApolloServer<GatewayContext>;
   readonly registry: ModelRegistry;
+  /** The Prometheus registry served at `GET /metrics`. */
+  readonly metrics: Registry;
   readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
   readonly phase: () => ServerPhase;
   /** The document limits Apollo enforces too; size and tokens are checked here, before parsing. */
@@ -30,17 +34,18 @@ export interface HttpAppDeps {
 }
 
 /**
- * The express application, in the order requests meet it: security headers, health routes, admission while
+ * The express application, in the order requests meet it: security headers, health and metrics routes, admission while
  * draining, CORS, CSRF for multipart, body and upload parsing with their limits, GraphQL, and one error handler.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, apollo, registry, authenticate, phase, queryLimits } = deps;
+  const { config, logger, apollo, registry, metrics, authenticate, phase, queryLimits } = deps;
   const production = config.env === 'production';
   const app = express();
   app.disable('x-powered-by');
   // Apollo's landing page (development only) loads scripts from its CDN; production serves JSON only.
   app.use(helmet({ contentSecurityPolicy: production ? undefined : false }));
   app.use(healthRoutes(registry, phase));
+  app.use(metricsRoutes(metrics));
   app.use('/graphql', (_req, res, next) => {
     if (admitsRequests(phase())) next();
     else sendError(res.set('Connection', 'close'), ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');

@@ -7,6 +7,7 @@ import {
   wrongSampleLengthError,
 } from '../batch-errors.factory';
 import type { BatchDecoder, BatchExpectation, SignalBatch } from '../signal-batch';
+import { NO_INSTRUMENTATION, Stage, type Instrumentation } from '../../telemetry/instrumentation';
 import { readSampleValues } from './sample-values.reader';
 import {
   BATCH_ELEMENT,
@@ -29,6 +30,8 @@ export interface XmlBatchDecoderOptions {
   readonly engine: XmlEngine;
   /** Upload size limit for XML; the engine's own `maxDocumentBytes` applies too, whichever is smaller. */
   readonly maxXmlBytes: number;
+  /** Spans and timings of the parse, validation and value steps. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -37,16 +40,17 @@ export interface XmlBatchDecoderOptions {
  */
 export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): BatchDecoder {
   const { engine } = options;
+  const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
   const maxBytes = Math.min(options.maxXmlBytes, engine.maxDocumentBytes);
   return {
     format: 'xml',
     decode(bytes: Buffer, expect: BatchExpectation): SignalBatch {
       guardXmlBytes(bytes, maxBytes);
-      const document = withGatewayErrors(() => engine.parse(bytes));
+      const document = instrumentation.stageSync(Stage.XML_PARSE, { bytes: bytes.length }, () => withGatewayErrors(() => engine.parse(bytes)));
       checkSampleCount(document, expect);
-      const violations = withGatewayErrors(() => engine.validate(document));
+      const violations = instrumentation.stageSync(Stage.XML_VALIDATE, {}, () => withGatewayErrors(() => engine.validate(document)));
       if (violations.length > 0) throw schemaInvalidError(violations);
-      return readSamples(document, expect);
+      return instrumentation.stageSync(Stage.XML_VALUES, {}, () => readSamples(document, expect), (batch) => ({ samples: batch.count }));
     },
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BATCH_XSD_PATH } from '../../../src/main';
 import { createBatchCodec } from '../../../src/codec/batch.codec';
 import { PredictionService } from '../../../src/prediction/prediction.service';
+import { NO_INSTRUMENTATION } from '../../../src/telemetry/instrumentation';
 import type { ModelRegistry } from '../../../src/registry/model-registry';
 import { TrafficMirror, type MirrorJob } from '../../../src/traffic/traffic-mirror';
 import { TrafficRouter } from '../../../src/traffic/traffic-router';
@@ -85,6 +86,7 @@ describe('PredictionService with a shadow version', () => {
       mirror,
       codec: createBatchCodec({ xsdPath: path.resolve(BATCH_XSD_PATH), maxXmlBytes: 1_000_000 }),
       maxSamplesPerRequest: 100,
+      instrumentation: NO_INSTRUMENTATION,
     });
     const afterResponse: (() => void)[] = [];
     const bytes = npyBytes({ descr: '<f8', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] });

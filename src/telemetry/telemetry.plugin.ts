@@ -1,0 +1,88 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { SpanStatusCode, context, isSpanContextValid, trace, type Tracer } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import type { OperationDefinitionNode } from 'graphql';
+import type { IMiddleware, IMiddlewareFunction } from 'graphql-middleware';
+import type { GatewayContext } from '../graphql/context';
+import type { GatewayMetrics } from './gateway-metrics';
+import type { RequestScope, RequestScopes } from './request-scope';
+
+/** GraphQL span attributes from the (incubating) semantic conventions, copied here as OpenTelemetry recommends. */
+const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
+const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
+
+/** What the plugin and the field middleware share. */
+export interface TelemetryPluginDeps {
+  readonly tracer: Tracer;
+  readonly metrics: GatewayMetrics;
+  readonly scopes: RequestScopes;
+  /** Each request's scope, found again by its GraphQL context object. */
+  readonly byContext: WeakMap<object, RequestScope>;
+}
+
+/** The first root field of the operation: the `operation` label (bounded by the schema, unlike operation names). */
+function rootField(operation: OperationDefinitionNode): string {
+  const field = operation.selectionSet.selections.find((s) => s.kind === 'Field');
+  return field?.kind === 'Field' ? field.name.value : 'unknown';
+}
+
+/**
+ * One span per GraphQL operation (named `<type> <operationName>`, semantic-convention attributes, `error.type` set to
+ * the first error's code), the request metrics (count, errors by code, end-to-end duration once the response is
+ * written), a `graphql.response.encode` span from the result to the last byte, and the trace id in `extensions`.
+ */
+export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<GatewayContext> {
+  const { tracer, metrics, byContext } = deps;
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      const span = tracer.startSpan('graphql', {}, context.active());
+      const scope: RequestScope = { operation: 'unknown', model: 'none', version: 'none', samples: 0, span };
+      byContext.set(contextValue, scope);
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          if (operation === undefined) return;
+          scope.operation = rootField(operation);
+          span.updateName(operationName ? `${operation.operation} ${operationName}` : operation.operation);
+          span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, operation.operation);
+          if (operationName) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operationName);
+        },
+        async willSendResponse({ response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = (body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
+          if (codes[0] !== undefined) {
+            span.setAttribute(ATTR_ERROR_TYPE, codes[0]);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: codes[0] });
+          }
+          if (body !== undefined && isSpanContextValid(span.spanContext())) {
+            body.extensions = { ...body.extensions, traceId: span.spanContext().traceId };
+          }
+          const encode = tracer.startSpan('graphql.response.encode', {}, trace.setSpan(context.active(), span));
+          const finish = (): void => {
+            encode.end();
+            span.end();
+            const labels = { operation: scope.operation, model: scope.model, version: scope.version };
+            metrics.requests.inc(labels);
+            for (const code of codes) metrics.errors.inc({ ...labels, code });
+            metrics.requestDuration.observe(labels, (performance.now() - started) / 1000);
+          };
+          if (contextValue.afterResponse === undefined) finish();
+          else contextValue.afterResponse(finish);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Runs root resolvers inside their request's scope and span, so that stages started deep in the services are children
+ * of the GraphQL span and labelled with the request's model.
+ */
+export function telemetryFieldMiddleware(deps: TelemetryPluginDeps): IMiddleware {
+  const inScope: IMiddlewareFunction = (resolve, parent, args, ctx: GatewayContext, info) => {
+    const scope = deps.byContext.get(ctx);
+    if (scope === undefined) return resolve(parent, args, ctx, info);
+    return deps.scopes.run(scope, () => context.with(trace.setSpan(context.active(), scope.span), () => resolve(parent, args, ctx, info)));
+  };
+  return { Query: inScope, Mutation: inScope };
+}
