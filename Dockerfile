@@ -26,4 +26,4 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:4000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # `node` directly (not npm) so SIGTERM reaches the gateway and in-flight requests drain.
-CMD ["node", "dist/main.js"]
+CMD ["node", "-r", "./dist/telemetry/register.js", "dist/main.js"]

@@ -27,6 +27,7 @@ import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
 import { storeComparisonLedger, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
 import { createTelemetry } from './telemetry/telemetry';
+import { stopTracing } from './telemetry/tracing';
 import { TrafficMirror } from './traffic/traffic-mirror';
 import { TrafficPolicyService } from './traffic/traffic-policy.service';
 import { TrafficRouter } from './traffic/traffic-router';
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   }
   await gateway.start();
   const shutdown = (): void => {
-    gateway.stop().then(
+    gateway.stop().then(stopTracing).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -20,6 +20,9 @@ const num = (fallback: number, min: number, max: number) =>
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
+/** The OTLP transports the SDK offers; the gateway is tested with the two HTTP ones. */
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -62,6 +65,9 @@ const schema = z.object({
   MODEL_MEMORY_BUDGET_MB: int(0, 0, 1_048_576),
   MIRROR_QUEUE_MAX: int(16, 0, 10_000),
   MIRROR_QUIET_MS: int(25, 0, 60_000),
+  // Read by the OpenTelemetry SDK itself; validated here so that a typo stops the boot instead of silently not exporting.
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
 });
 
 /** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
@@ -211,4 +217,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
     mirrorQuietMs: e.MIRROR_QUIET_MS,
   });
+}
+
+/** Whether to start the OpenTelemetry SDK, and the service name to report. The SDK reads every other OTEL_* itself. */
+export interface TracingSettings {
+  readonly enabled: boolean;
+  readonly serviceName: string;
+}
+
+/**
+ * Tracing is on only when an OTLP endpoint is configured (and the SDK is not disabled): without one, nothing is
+ * exported and nothing is logged about it. Read by `src/telemetry/register.ts` before anything else loads.
+ */
+export function tracingSettingsFrom(env: NodeJS.ProcessEnv): TracingSettings {
+  const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const enabled = Boolean(endpoint) && env['OTEL_SDK_DISABLED'] !== 'true' && env['OTEL_TRACES_EXPORTER'] !== 'none';
+  return Object.freeze({ enabled, serviceName: env['OTEL_SERVICE_NAME'] || 'infergraph' });
 }

@@ -5,7 +5,6 @@ import express, { type Express } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import helmet from 'helmet';
 import onFinished from 'on-finished';
-import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
@@ -16,7 +15,7 @@ import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
 import { healthRoutes } from './health.routes';
-import { metricsRoutes } from './metrics.routes';
+import { metricsRoutes, type MetricsExposition } from './metrics.routes';
 import { admitsRequests, type ServerPhase } from './lifecycle';
 
 /** What the HTTP application is assembled from. */
@@ -26,7 +25,7 @@ export interface HttpAppDeps {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly registry: ModelRegistry;
   /** The Prometheus registry served at `GET /metrics`. */
-  readonly metrics: Registry;
+  readonly metrics: MetricsExposition;
   readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
   readonly phase: () => ServerPhase;
   /** The document limits Apollo enforces too; size and tokens are checked here, before parsing. */

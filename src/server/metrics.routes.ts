@@ -1,8 +1,13 @@
 import { Router } from 'express';
-import type { Registry } from 'prom-client';
+
+/** What `/metrics` serves: a Prometheus registry, as far as this route needs it. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 /** `GET /metrics`: the Prometheus text exposition of the gateway's registry. */
-export function metricsRoutes(registry: Registry): Router {
+export function metricsRoutes(registry: MetricsExposition): Router {
   const router = Router();
   router.get('/metrics', async (_req, res, next) => {
     try {

@@ -73,8 +73,8 @@ export class StageInstrumentation implements Instrumentation {
 
   private begin(stage: Stage, attributes: StageAttributes): { span: Span; started: number; scope: RequestScope | undefined } {
     const scope = this.scopes.current();
-    const parent = scope === undefined ? context.active() : trace.setSpan(context.active(), scope.span);
-    const span = this.tracer.startSpan(stage, {}, parent);
+    // The active span is the enclosing stage's, or the operation's (set by the field middleware) at the top level.
+    const span = this.tracer.startSpan(stage, {}, context.active());
     if (attributes.batchSize !== undefined) span.setAttribute(Attr.BATCH_SIZE, attributes.batchSize);
     if (attributes.bytes !== undefined) span.setAttribute(Attr.BYTES, attributes.bytes);
     if (scope !== undefined && scope.model !== 'none') span.setAttributes({ [Attr.MODEL]: scope.model, [Attr.VERSION]: Number(scope.version) });

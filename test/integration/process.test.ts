@@ -2,13 +2,14 @@
  * The gateway as an operator runs it: the compiled `dist/main.js` in its own process, configured by environment
  * variables, stopped with SIGTERM.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { headersOf, multipartBody, type PredictionJson } from '../support/graphql-client';
 import { loginAs, REPO_ROOT, TEST_ADMIN, testEnv } from '../support/gateway';
+import { startProcess } from '../support/gateway-process';
 import { HELDOUT } from '../support/reference';
 
 jest.setTimeout(120_000);
@@ -16,44 +17,6 @@ jest.setTimeout(120_000);
 beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
 });
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<number | null>;
-  /** Resolves when the process has logged a line with this message. */
-  logged(message: string): Promise<void>;
-}
-
-/** Starts `node dist/main.js` on a free port and resolves once it logs that it listens. */
-function startProcess(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const logged = (message: string): Promise<void> =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        if (out.includes(`"msg":"${message}"`)) {
-          child.stdout?.off('data', check);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', check);
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    void logged('gateway listening').then(() => {
-      const port = Number(/"port":(\d+)[^\n]*gateway listening/.exec(out)?.[1]);
-      resolve({ child, port, exited, logged });
-    });
-    void exited.then((code) => reject(new Error(`exited with ${String(code)} before listening: ${out}`)));
-  });
-}
 
 /** Reads a whole HTTP response body. */
 async function bodyOf(res: http.IncomingMessage): Promise<string> {
