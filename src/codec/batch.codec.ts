@@ -7,7 +7,7 @@ import type { BatchDecoder, BatchExpectation, BatchFormat, SignalBatch } from '.
 import { createLibxmlEngine } from './xml/libxml/libxml.engine';
 import { loadXsdSchema } from './xml/libxml/xsd-schema.loader';
 import { createXmlBatchDecoder } from './xml/xml-batch.decoder';
-import type { Instrumentation } from '../telemetry/instrumentation';
+import { NO_INSTRUMENTATION, Stage, type Instrumentation } from '../telemetry/instrumentation';
 
 /** Decodes one uploaded file, whatever its format, into a {@link SignalBatch}; throws only `GatewayError`. */
 export interface BatchCodec {
@@ -30,19 +30,26 @@ export interface BatchCodecOptions {
  */
 export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
   const engine = createLibxmlEngine(loadXsdSchema(options.xsdPath));
-  return composeBatchCodec({
-    xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes, instrumentation: options.instrumentation }),
-    npy: createNpyBatchDecoder(options.instrumentation),
-  });
+  return composeBatchCodec(
+    {
+      xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes, instrumentation: options.instrumentation }),
+      npy: createNpyBatchDecoder(options.instrumentation),
+    },
+    options.instrumentation,
+  );
 }
 
-/** Routes each upload to the decoder of its detected format (exposed so tests can plug in their own decoders). */
-export function composeBatchCodec(decoders: Readonly<Record<BatchFormat, BatchDecoder>>): BatchCodec {
+/**
+ * Routes each upload to the decoder of its detected format (exposed so tests can plug in their own decoders); the
+ * decoding is one `batch.decode` stage, labelled with the format even when it fails.
+ */
+export function composeBatchCodec(decoders: Readonly<Record<BatchFormat, BatchDecoder>>, instrumentation: Instrumentation = NO_INSTRUMENTATION): BatchCodec {
   return {
     decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch {
       checkExpectation(expect);
       if (bytes.length === 0) throw emptyBatchError('The uploaded file is empty.');
-      return decoders[detectBatchFormat(bytes, filename)].decode(bytes, expect);
+      const format = detectBatchFormat(bytes, filename);
+      return instrumentation.stageSync(Stage.DECODE, { format, bytes: bytes.length }, () => decoders[format].decode(bytes, expect), (batch) => ({ samples: batch.count }));
     },
   };
 }

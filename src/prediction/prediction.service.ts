@@ -70,10 +70,7 @@ export class PredictionService {
     try {
       const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
       const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
-      const batch = telemetry.stageSync(Stage.DECODE, { bytes: bytes.length }, () => this.options.codec.decode(bytes, filename, expect), (b) => ({
-        format: b.format,
-        samples: b.count,
-      }));
+      const batch = this.options.codec.decode(bytes, filename, expect);
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
