@@ -19,6 +19,7 @@ import type { InferenceBackend } from './inference/backend';
 import { OrtBackend } from './inference/onnx/ort.backend';
 import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
+import { driftScores, ModelMonitor } from './monitoring/model-monitor';
 import { ModelIngestService } from './registry/model-ingest.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
@@ -108,11 +109,17 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     await registry.discover();
     await registry.loadAll();
     const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy(config.mirrorQuietMs) });
-    const telemetry = createTelemetry({ models: () => registry.list(), mirrorDropped: () => mirror.dropped });
+    const monitor = new ModelMonitor(config.drift);
+    const telemetry = createTelemetry({
+      models: () => registry.list(),
+      mirrorDropped: () => mirror.dropped,
+      drift: () => registry.list().flatMap((m) => m.versions.flatMap((v) => monitor.report(v) ?? [])).map(driftScores),
+    });
     const { instrumentation } = telemetry;
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes, instrumentation });
     const predictions = new PredictionService({
       instrumentation,
+      monitor,
       registry,
       router: new TrafficRouter(registry, traffic),
       mirror,
@@ -125,7 +132,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     const schema = await buildGatewaySchema(
       containerOf([
-        new ModelResolver(registry, journal, traffic, comparisons),
+        new ModelResolver(registry, journal, traffic, comparisons, monitor),
         new ModelLifecycleResolver({ registry, ingest, promotions, traffic, maxModelBytes: config.maxModelBytes }),
         new PredictionResolver(predictions, config.maxUploadBytes),
         new AuthResolver(auth),

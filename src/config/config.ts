@@ -65,6 +65,9 @@ const schema = z.object({
   MODEL_MEMORY_BUDGET_MB: int(0, 0, 1_048_576),
   MIRROR_QUEUE_MAX: int(16, 0, 10_000),
   MIRROR_QUIET_MS: int(25, 0, 60_000),
+  DRIFT_WINDOW_SAMPLES: int(1000, 10, 1_000_000),
+  DRIFT_MIN_SAMPLES: int(100, 1, 1_000_000),
+  DRIFT_ALERT_PSI: num(0.25, 0, 100),
   // Read by the OpenTelemetry SDK itself; validated here so that a typo stops the boot instead of silently not exporting.
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
@@ -118,6 +121,8 @@ export interface Config {
   readonly mirrorQueueMax: number;
   /** A comparison runs only once no request has run on any version for this long. */
   readonly mirrorQuietMs: number;
+  /** Model monitoring: the sliding window of samples, the minimum before a drift score, and the drift threshold. */
+  readonly drift: { readonly windowSamples: number; readonly minSamples: number; readonly alertPsi: number };
 }
 
 /** Authentication settings. */
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     modelMemory: Object.freeze({ maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS, maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB }),
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
     mirrorQuietMs: e.MIRROR_QUIET_MS,
+    drift: Object.freeze({ windowSamples: e.DRIFT_WINDOW_SAMPLES, minSamples: e.DRIFT_MIN_SAMPLES, alertPsi: e.DRIFT_ALERT_PSI }),
   });
 }
 

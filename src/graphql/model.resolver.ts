@@ -1,9 +1,11 @@
 import { Arg, Int, Query, Resolver } from 'type-graphql';
 import type { LifecycleJournal } from '../registry/lifecycle-journal';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { ModelMonitor } from '../monitoring/model-monitor';
 import type { ComparisonLedger } from '../traffic/output-comparison';
 import type { TrafficPolicyService } from '../traffic/traffic-policy.service';
 import { Model, ModelEvent } from './model.type';
+import { ModelMonitoring } from './monitoring.type';
 import { ModelComparison } from './traffic.type';
 
 /** Read-only queries over the served models. */
@@ -14,6 +16,7 @@ export class ModelResolver {
     private readonly journal: LifecycleJournal,
     private readonly traffic: TrafficPolicyService,
     private readonly comparisons: ComparisonLedger,
+    private readonly monitor: ModelMonitor,
   ) {}
 
   @Query(() => [Model], { description: 'Every served model with its versions, state and input/output specs.' })
@@ -43,5 +46,15 @@ export class ModelResolver {
   modelComparison(@Arg('name') name: string): ModelComparison[] {
     this.registry.resolve(name);
     return this.comparisons.list(name).map((totals) => new ModelComparison(totals));
+  }
+
+  @Query(() => ModelMonitoring, {
+    nullable: true,
+    description:
+      "Input drift and prediction mix of a version (default: `production`) over its recent traffic, against its manifest's " +
+      'reference statistics; null when the manifest has none.',
+  })
+  modelMonitoring(@Arg('name') name: string, @Arg('version', () => Int, { nullable: true }) version?: number | null): ModelMonitoring | null {
+    return (this.monitor.report(this.registry.resolve(name, version)) as ModelMonitoring | undefined) ?? null;
   }
 }

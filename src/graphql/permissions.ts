@@ -32,7 +32,7 @@ const admin = atLeast(Role.ADMIN);
  * the schema to make sure none is missing. Session mutations are public: their argument is the credential.
  */
 export const ruleTree: IRules = {
-  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, me: viewer, users: admin, apiKeys: admin },
+  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, modelMonitoring: viewer, me: viewer, users: admin, apiKeys: admin },
   Mutation: {
     login: allow,
     refresh: allow,
@@ -54,6 +54,9 @@ export const ruleTree: IRules = {
   ModelEvent: admin,
   ModelAlias: viewer,
   TrafficPolicy: viewer,
+  ModelMonitoring: viewer,
+  StatisticDrift: viewer,
+  ClassShare: viewer,
   ModelComparison: admin,
   PromotionResult: admin,
   PromotionReport: admin,

@@ -5,6 +5,7 @@ import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { VersionLease } from '../registry/model-version';
+import type { ModelMonitor } from '../monitoring/model-monitor';
 import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
 import { Stage, type Instrumentation } from '../telemetry/instrumentation';
@@ -53,6 +54,8 @@ export interface PredictionServiceOptions {
   readonly maxSamplesPerRequest: number;
   /** Spans and timings of each stage. */
   readonly instrumentation: Instrumentation;
+  /** Input and prediction statistics against the training data. */
+  readonly monitor: ModelMonitor;
 }
 
 /** Upload → decoded batch → ONNX Runtime in batches → rows. The whole `predict` use case, transport-free. */
@@ -86,10 +89,11 @@ export class PredictionService {
       }
       const ms = performance.now() - started;
       const { mirror } = routed;
-      if (mirror !== null) {
-        const job = { kind: mirror.kind, other: mirror.version, served: { version, outputs, ms }, inputs: { values: batch.values, count: batch.count } };
-        request.afterResponse(() => this.options.mirror.enqueue(job));
-      }
+      const job = mirror === null ? undefined : { kind: mirror.kind, other: mirror.version, served: { version, outputs, ms }, inputs: { values: batch.values, count: batch.count } };
+      request.afterResponse(() => {
+        this.options.monitor.observe(version, batch.values, batch.count, outputs);
+        if (job !== undefined) this.options.mirror.enqueue(job);
+      });
       return { model: version.name, version: version.version, route: routed.route, labels: version.manifest.labels, ids: batch.ids, outputs };
     } finally {
       lease.release();

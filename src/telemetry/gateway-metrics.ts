@@ -8,10 +8,19 @@ export interface VersionSnapshot {
   readonly activeRequests: number;
 }
 
-/** What the scrape-time gauges read: the models and versions, and the mirror's drop count. */
+/** A version's drift, as the metrics read it at scrape time. */
+export interface DriftSnapshot {
+  readonly model: string;
+  readonly version: number;
+  readonly driftScore: number | null;
+  readonly psi: readonly { readonly statistic: string; readonly value: number | null }[];
+}
+
+/** What the scrape-time gauges read: the models and versions, the mirror's drop count, and drift. */
 export interface MetricsSources {
   readonly models: () => readonly { readonly name: string; readonly versions: readonly VersionSnapshot[] }[];
   readonly mirrorDropped: () => number;
+  readonly drift: () => readonly DriftSnapshot[];
 }
 
 /** Seconds: from a 2 ms upload to a 30 s batch. */
@@ -77,6 +86,28 @@ export class GatewayMetrics {
     perVersion('infergraph_model_loaded', '1 while a version is READY, else 0.', (v) => (v.state.status === 'READY' ? 1 : 0));
     perVersion('infergraph_model_failed', '1 while a version is FAILED (its load failed), else 0.', (v) => (v.state.status === 'FAILED' ? 1 : 0));
     perVersion('infergraph_model_resident_bytes', 'Memory attributed to a loaded version (0 when unloaded).', (v) => v.residentBytes ?? 0);
+    new Gauge({
+      name: 'infergraph_model_drift_score',
+      help: 'Largest population stability index of a version\'s monitored statistics against its training data (absent until enough samples).',
+      labelNames: MODEL_LABELS,
+      registers,
+      collect(): void {
+        this.reset();
+        for (const d of sources.drift()) if (d.driftScore !== null) this.set({ model: d.model, version: String(d.version) }, d.driftScore);
+      },
+    });
+    new Gauge({
+      name: 'infergraph_model_drift_psi',
+      help: 'Population stability index of one monitored statistic (inputs: mean, std, min, max; outputs: confidence, class_mix).',
+      labelNames: [...MODEL_LABELS, 'statistic'],
+      registers,
+      collect(): void {
+        this.reset();
+        for (const d of sources.drift()) {
+          for (const p of d.psi) if (p.value !== null) this.set({ model: d.model, version: String(d.version), statistic: p.statistic }, p.value);
+        }
+      },
+    });
     new Counter({
       name: 'infergraph_mirror_dropped_total',
       help: 'Shadow and canary comparisons dropped because no quiet moment came before the queue filled.',

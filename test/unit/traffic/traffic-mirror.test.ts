@@ -2,6 +2,7 @@ import pino from 'pino';
 import path from 'node:path';
 import { BATCH_XSD_PATH } from '../../../src/main';
 import { createBatchCodec } from '../../../src/codec/batch.codec';
+import { ModelMonitor } from '../../../src/monitoring/model-monitor';
 import { PredictionService } from '../../../src/prediction/prediction.service';
 import { NO_INSTRUMENTATION } from '../../../src/telemetry/instrumentation';
 import type { ModelRegistry } from '../../../src/registry/model-registry';
@@ -87,6 +88,7 @@ describe('PredictionService with a shadow version', () => {
       codec: createBatchCodec({ xsdPath: path.resolve(BATCH_XSD_PATH), maxXmlBytes: 1_000_000 }),
       maxSamplesPerRequest: 100,
       instrumentation: NO_INSTRUMENTATION,
+      monitor: new ModelMonitor({ windowSamples: 10, minSamples: 1, alertPsi: 0.25 }),
     });
     const afterResponse: (() => void)[] = [];
     const bytes = npyBytes({ descr: '<f8', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] });
