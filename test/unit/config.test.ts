@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { ConfigError, loadConfig, tracingSettingsFrom } from '../../src/config/config';
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
@@ -79,5 +79,15 @@ describe('loadConfig', () => {
     expect(() => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
+  });
+
+  it('turns tracing on only with an OTLP endpoint, and refuses an unknown OTLP protocol at boot', () => {
+    expect(tracingSettingsFrom({})).toEqual({ enabled: false, serviceName: 'infergraph' });
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge' })).toEqual({ enabled: true, serviceName: 'edge' });
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).enabled).toBe(true);
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).enabled).toBe(false);
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).enabled).toBe(false);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }, '/x')).toThrow(ConfigError);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, '/x').env).toBe('development');
   });
 });
