@@ -9,6 +9,7 @@ import { createBatchCodec } from './codec/batch.codec';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { AuthResolver } from './graphql/auth.resolver';
 import { ModelLifecycleResolver } from './graphql/model-lifecycle.resolver';
+import { ModelMetricsResolver } from './graphql/model-metrics.resolver';
 import { ModelResolver } from './graphql/model.resolver';
 import { permissions } from './graphql/permissions';
 import { predictAdmissionMiddleware } from './graphql/predict-admission.middleware';
@@ -26,7 +27,7 @@ import { Gateway } from './server/gateway';
 import { PromotionService } from './registry/promotion.service';
 import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
-import { storeComparisonLedger, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
+import { storeComparisonLedger, storeMetricsHistory, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
 import { createTelemetry } from './telemetry/telemetry';
 import { stopTracing } from './telemetry/tracing';
 import { TrafficMirror } from './traffic/traffic-mirror';
@@ -110,11 +111,15 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     await registry.loadAll();
     const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy(config.mirrorQuietMs) });
     const monitor = new ModelMonitor(config.drift);
-    const telemetry = createTelemetry({
-      models: () => registry.list(),
-      mirrorDropped: () => mirror.dropped,
-      drift: () => registry.list().flatMap((m) => m.versions.flatMap((v) => monitor.report(v) ?? [])).map(driftScores),
-    });
+    const history = storeMetricsHistory(store.modelMetrics, config.metricsHistoryMs);
+    const telemetry = createTelemetry(
+      {
+        models: () => registry.list(),
+        mirrorDropped: () => mirror.dropped,
+        drift: () => registry.list().flatMap((m) => m.versions.flatMap((v) => monitor.report(v) ?? [])).map(driftScores),
+      },
+      history,
+    );
     const { instrumentation } = telemetry;
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes, instrumentation });
     const predictions = new PredictionService({
@@ -133,6 +138,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     const schema = await buildGatewaySchema(
       containerOf([
         new ModelResolver(registry, journal, traffic, comparisons, monitor),
+        new ModelMetricsResolver(registry, history),
         new ModelLifecycleResolver({ registry, ingest, promotions, traffic, maxModelBytes: config.maxModelBytes }),
         new PredictionResolver(predictions, config.maxUploadBytes),
         new AuthResolver(auth),

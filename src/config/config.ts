@@ -68,6 +68,7 @@ const schema = z.object({
   DRIFT_WINDOW_SAMPLES: int(1000, 10, 1_000_000),
   DRIFT_MIN_SAMPLES: int(100, 1, 1_000_000),
   DRIFT_ALERT_PSI: num(0.25, 0, 100),
+  METRICS_HISTORY_HOURS: int(168, 1, 24 * 366),
   // Read by the OpenTelemetry SDK itself; validated here so that a typo stops the boot instead of silently not exporting.
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
@@ -123,6 +124,8 @@ export interface Config {
   readonly mirrorQuietMs: number;
   /** Model monitoring: the sliding window of samples, the minimum before a drift score, and the drift threshold. */
   readonly drift: { readonly windowSamples: number; readonly minSamples: number; readonly alertPsi: number };
+  /** How long the per-minute metrics history (`modelMetrics`) is kept. */
+  readonly metricsHistoryMs: number;
 }
 
 /** Authentication settings. */
@@ -221,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     modelMemory: Object.freeze({ maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS, maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB }),
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
     mirrorQuietMs: e.MIRROR_QUIET_MS,
+    metricsHistoryMs: e.METRICS_HISTORY_HOURS * 3_600_000,
     drift: Object.freeze({ windowSamples: e.DRIFT_WINDOW_SAMPLES, minSamples: e.DRIFT_MIN_SAMPLES, alertPsi: e.DRIFT_ALERT_PSI }),
   });
 }

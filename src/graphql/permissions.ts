@@ -32,7 +32,7 @@ const admin = atLeast(Role.ADMIN);
  * the schema to make sure none is missing. Session mutations are public: their argument is the credential.
  */
 export const ruleTree: IRules = {
-  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, modelMonitoring: viewer, me: viewer, users: admin, apiKeys: admin },
+  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, modelMonitoring: viewer, modelMetrics: viewer, me: viewer, users: admin, apiKeys: admin },
   Mutation: {
     login: allow,
     refresh: allow,
@@ -55,6 +55,7 @@ export const ruleTree: IRules = {
   ModelAlias: viewer,
   TrafficPolicy: viewer,
   ModelMonitoring: viewer,
+  ModelMetricsBucket: viewer,
   StatisticDrift: viewer,
   ClassShare: viewer,
   ModelComparison: admin,

@@ -3,12 +3,13 @@ import { applyMiddleware, type IMiddlewareGenerator, type IMiddleware } from 'gr
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
 import { ModelLifecycleResolver } from './model-lifecycle.resolver';
+import { ModelMetricsResolver } from './model-metrics.resolver';
 import { ModelResolver } from './model.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { UserResolver } from './user.resolver';
 
 /** Every resolver class of the API; the schema is generated from these. */
-export const resolvers = [ModelResolver, ModelLifecycleResolver, PredictionResolver, AuthResolver, UserResolver] as const;
+export const resolvers = [ModelResolver, ModelLifecycleResolver, ModelMetricsResolver, PredictionResolver, AuthResolver, UserResolver] as const;
 
 /** Field middleware, applied in order: the first listed runs first (outermost). */
 export type SchemaMiddleware = IMiddleware | IMiddlewareGenerator<unknown, unknown, unknown>;

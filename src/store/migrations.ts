@@ -126,6 +126,25 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'per-minute metrics history of model versions',
+    sql: `
+      CREATE TABLE model_metrics (
+        model        TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        operation    TEXT NOT NULL,
+        minute       INTEGER NOT NULL,
+        requests     INTEGER NOT NULL,
+        errors       INTEGER NOT NULL,
+        samples      INTEGER NOT NULL,
+        duration_sum REAL NOT NULL,
+        duration_max REAL NOT NULL,
+        PRIMARY KEY (model, version, operation, minute)
+      ) STRICT;
+      CREATE INDEX model_metrics_by_minute ON model_metrics (minute);
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

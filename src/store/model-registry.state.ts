@@ -1,7 +1,9 @@
 import type { VersionCatalogue } from '../registry/version-catalogue';
 import type { ComparisonLedger } from '../traffic/output-comparison';
 import type { TrafficPolicyBook } from '../traffic/traffic-policy';
+import type { MetricsHistory } from '../telemetry/metrics-history';
 import type { ModelComparisonRepository } from './model-comparison.repository';
+import type { ModelMetricsRepository } from './model-metrics.repository';
 import type { ModelVersionRepository } from './model-version.repository';
 import type { TrafficPolicyRepository } from './traffic-policy.repository';
 
@@ -28,5 +30,21 @@ export function storeComparisonLedger(comparisons: ModelComparisonRepository, cl
   return {
     add: (sample) => comparisons.add(sample, clock()),
     list: (model) => comparisons.list(model).map((row) => ({ ...row, updatedAt: new Date(row.updatedAt) })),
+  };
+}
+
+/** The per-minute metrics history, kept in the embedded database for `retentionMs` (pruned at most once a minute). */
+export function storeMetricsHistory(metrics: ModelMetricsRepository, retentionMs: number, clock: () => number = Date.now): MetricsHistory {
+  let prunedAt = 0;
+  return {
+    record(entry) {
+      metrics.add(entry);
+      const now = clock();
+      if (now - prunedAt >= 60_000) {
+        prunedAt = now;
+        metrics.prune(now - retentionMs);
+      }
+    },
+    list: (model, since, version) => metrics.list(model, since, version),
   };
 }

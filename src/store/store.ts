@@ -3,6 +3,7 @@ import { type Database, openDatabase, openInMemoryDatabase } from './database';
 import { ModelAliasRepository } from './model-alias.repository';
 import { ModelComparisonRepository } from './model-comparison.repository';
 import { ModelEventRepository } from './model-event.repository';
+import { ModelMetricsRepository } from './model-metrics.repository';
 import { ModelVersionRepository } from './model-version.repository';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { TrafficPolicyRepository } from './traffic-policy.repository';
@@ -18,6 +19,7 @@ export interface Store {
   readonly modelVersions: ModelVersionRepository;
   readonly trafficPolicies: TrafficPolicyRepository;
   readonly modelComparisons: ModelComparisonRepository;
+  readonly modelMetrics: ModelMetricsRepository;
   /**
    * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`, so it never has to upgrade a read lock and deadlock with
    * another process); a throw rolls everything back. Nested calls become savepoints. `fn` must be synchronous:
@@ -38,6 +40,7 @@ export function createStore(db: Database): Store {
     modelVersions: new ModelVersionRepository(db),
     trafficPolicies: new TrafficPolicyRepository(db),
     modelComparisons: new ModelComparisonRepository(db),
+    modelMetrics: new ModelMetricsRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -88,7 +88,8 @@ export class StageInstrumentation implements Instrumentation {
     if (format !== undefined) span.setAttribute(Attr.FORMAT, format);
     if (outcome?.samples !== undefined) {
       span.setAttribute(Attr.SAMPLES, outcome.samples);
-      if (scope !== undefined) scope.samples += outcome.samples;
+      // Only the whole decode counts: its inner steps report the same samples again.
+      if (scope !== undefined && stage === Stage.DECODE) scope.samples += outcome.samples;
     }
     span.end();
     const m = this.metrics;

@@ -5,6 +5,7 @@ import type { OperationDefinitionNode } from 'graphql';
 import type { IMiddleware, IMiddlewareFunction } from 'graphql-middleware';
 import type { GatewayContext } from '../graphql/context';
 import type { GatewayMetrics } from './gateway-metrics';
+import type { MetricsHistory } from './metrics-history';
 import type { RequestScope, RequestScopes } from './request-scope';
 
 /** GraphQL span attributes from the (incubating) semantic conventions, copied here as OpenTelemetry recommends. */
@@ -18,6 +19,8 @@ export interface TelemetryPluginDeps {
   readonly scopes: RequestScopes;
   /** Each request's scope, found again by its GraphQL context object. */
   readonly byContext: WeakMap<object, RequestScope>;
+  /** The per-minute history of model traffic. */
+  readonly history: MetricsHistory;
 }
 
 /** The first root field of the operation: the `operation` label (bounded by the schema, unlike operation names). */
@@ -32,7 +35,7 @@ function rootField(operation: OperationDefinitionNode): string {
  * written), a `graphql.response.encode` span from the result to the last byte, and the trace id in `extensions`.
  */
 export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<GatewayContext> {
-  const { tracer, metrics, byContext } = deps;
+  const { tracer, metrics, byContext, history } = deps;
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -62,9 +65,14 @@ export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<G
             encode.end();
             span.end();
             const labels = { operation: scope.operation, model: scope.model, version: scope.version };
+            const seconds = (performance.now() - started) / 1000;
             metrics.requests.inc(labels);
             for (const code of codes) metrics.errors.inc({ ...labels, code });
-            metrics.requestDuration.observe(labels, (performance.now() - started) / 1000);
+            metrics.requestDuration.observe(labels, seconds);
+            if (scope.model !== 'none') {
+              const { operation, model, version, samples } = scope;
+              history.record({ model, version: Number(version), operation, at: Date.now(), failed: codes.length > 0, samples, seconds });
+            }
           };
           if (contextValue.afterResponse === undefined) finish();
           else contextValue.afterResponse(finish);

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import type { GatewayContext } from '../graphql/context';
 import { GatewayMetrics, type MetricsSources } from './gateway-metrics';
 import type { Instrumentation } from './instrumentation';
+import type { MetricsHistory } from './metrics-history';
 import { RequestScopes, type RequestScope } from './request-scope';
 import { StageInstrumentation } from './stage-instrumentation';
 import { telemetryFieldMiddleware, telemetryPlugin } from './telemetry.plugin';
@@ -25,10 +26,10 @@ export interface Telemetry {
  * Builds the telemetry of one gateway: its own Prometheus registry and a tracer from the OpenTelemetry API (a no-op
  * unless `src/telemetry/register.ts` started the SDK, i.e. unless an OTLP endpoint is configured).
  */
-export function createTelemetry(sources: MetricsSources, tracer: Tracer = trace.getTracer('infergraph')): Telemetry {
+export function createTelemetry(sources: MetricsSources, history: MetricsHistory, tracer: Tracer = trace.getTracer('infergraph')): Telemetry {
   const metrics = new GatewayMetrics(new Registry(), sources);
   const scopes = new RequestScopes();
-  const deps = { tracer, metrics, scopes, byContext: new WeakMap<object, RequestScope>() };
+  const deps = { tracer, metrics, scopes, history, byContext: new WeakMap<object, RequestScope>() };
   return {
     instrumentation: new StageInstrumentation(tracer, metrics, scopes),
     plugin: telemetryPlugin(deps),

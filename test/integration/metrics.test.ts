@@ -93,4 +93,16 @@ describe('GET /metrics after traffic', () => {
     const operations = new Set(samples(text).filter((s) => s.name === 'infergraph_graphql_requests_total').map((s) => s.labels['operation']));
     expect([...operations].sort()).toEqual(['createApiKey', 'login', 'models', 'predict']);
   });
+
+  it('keeps a per-minute history of the same traffic, queryable through modelMetrics', async () => {
+    const res = await postJson<{ modelMetrics: { version: number; operation: string; requests: number; errors: number; samples: number; meanLatencySeconds: number; maxLatencySeconds: number }[] }>(
+      gw.viewer,
+      '{ modelMetrics(name: "ecg-rhythm", minutes: 60) { at version operation requests errors samples meanLatencySeconds maxLatencySeconds } }',
+    );
+    const buckets = res.body.data?.modelMetrics ?? [];
+    const total = (key: 'requests' | 'errors' | 'samples') => buckets.reduce((sum, b) => sum + b[key], 0);
+    expect(buckets.map((b) => [b.version, b.operation])).toEqual(buckets.map(() => [1, 'predict']));
+    expect([total('requests'), total('errors'), total('samples')]).toEqual([4, 2, 43]);
+    for (const b of buckets) expect(b.maxLatencySeconds).toBeGreaterThanOrEqual(b.meanLatencySeconds);
+  });
 });

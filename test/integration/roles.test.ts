@@ -33,6 +33,7 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.model': { access: 'VIEWER', call: query('{ model(name: "ecg-rhythm") { name } }') },
   'Query.me': { access: 'VIEWER', call: query('{ me { name role } }') },
   'Query.modelEvents': { access: 'ADMIN', call: query('{ modelEvents(name: "ecg-rhythm") { event } }') },
+  'Query.modelMetrics': { access: 'VIEWER', call: query('{ modelMetrics(name: "ecg-rhythm") { requests } }') },
   'Query.modelMonitoring': { access: 'VIEWER', call: query('{ modelMonitoring(name: "ecg-rhythm") { status } }') },
   'Query.modelComparison': { access: 'ADMIN', call: query('{ modelComparison(name: "ecg-rhythm") { kind } }') },
   'Query.users': { access: 'ADMIN', call: query('{ users { username } }') },
