@@ -45,7 +45,7 @@ describe('openDatabase', () => {
   it('migrates once: opening the same file twice keeps schema and data', () => {
     const first = openDatabase(root);
     expect(first.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(first)).toEqual(['api_keys', 'model_alias_history', 'model_comparisons', 'model_events', 'model_traffic_policies', 'model_versions', 'refresh_tokens', 'users']);
+    expect(tables(first)).toEqual(['api_keys', 'model_alias_history', 'model_comparisons', 'model_events', 'model_metrics', 'model_traffic_policies', 'model_versions', 'refresh_tokens', 'users']);
     first.prepare("INSERT INTO users (id, username, password_hash, role, created_at) VALUES ('u1', 'alice', 'h', 'VIEWER', 1)").run();
     first.close();
     const second = openDatabase(root);
