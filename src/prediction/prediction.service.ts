@@ -64,7 +64,8 @@ export class PredictionService {
 
   /**
    * Runs one request. The version is leased from admission to the last run, so an unload that starts meanwhile
-   * waits for this request instead of failing it. A shadow or canary comparison is queued after the response.
+   * waits for this request instead of failing it. Drift monitoring and any shadow or canary comparison happen after
+   * the response is sent.
    */
   async predict(request: PredictRequest): Promise<PredictionResult> {
     const { routed, lease } = await this.admit(request);
