@@ -17,6 +17,7 @@ import { PredictionResolver } from './graphql/prediction.resolver';
 import { buildGatewaySchema, containerOf } from './graphql/schema';
 import { UserResolver } from './graphql/user.resolver';
 import type { InferenceBackend } from './inference/backend';
+import { BatchScheduler } from './inference/batch-scheduler';
 import { OrtBackend } from './inference/onnx/ort.backend';
 import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
@@ -28,6 +29,7 @@ import { PromotionService } from './registry/promotion.service';
 import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
 import { storeComparisonLedger, storeMetricsHistory, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
+import { Stage } from './telemetry/instrumentation';
 import { createTelemetry } from './telemetry/telemetry';
 import { stopTracing } from './telemetry/tracing';
 import { TrafficMirror } from './traffic/traffic-mirror';
@@ -122,9 +124,14 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     );
     const { instrumentation } = telemetry;
     const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes, instrumentation });
+    const batches = new BatchScheduler({ maxBatchSize: config.batchMaxSize, ...config.batching }, (input, run) =>
+      instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
+    );
     const predictions = new PredictionService({
       instrumentation,
       monitor,
+      batches,
+      deadlineMs: config.inferenceDeadlineMs,
       registry,
       router: new TrafficRouter(registry, traffic),
       mirror,

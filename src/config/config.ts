@@ -32,6 +32,9 @@ const schema = z.object({
   MAX_UPLOAD_BYTES: int(64 * MiB, 1024, 2048 * MiB),
   MAX_SAMPLES_PER_REQUEST: int(4096, 1, 1_000_000),
   BATCH_MAX_SIZE: int(32, 1, 4096),
+  BATCH_MAX_DELAY_MS: int(2, 0, 10_000),
+  BATCH_MAX_QUEUED_SAMPLES: int(4096, 1, 10_000_000),
+  INFERENCE_DEADLINE_MS: int(30_000, 1, 3_600_000),
   ORT_INTRA_OP_THREADS: int(0, 0, 256),
   ORT_ALLOW_SPINNING: z.enum(['0', '1']).default('0'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
@@ -98,6 +101,10 @@ export interface Config {
   readonly maxSamplesPerRequest: number;
   /** Largest batch handed to ONNX Runtime in one `run` (a model's manifest may lower it). */
   readonly batchMaxSize: number;
+  /** Dynamic batching: how long a lone sample waits for others (0: off), and samples that may wait per version. */
+  readonly batching: { readonly maxDelayMs: number; readonly maxQueuedSamples: number };
+  /** How long a request's samples may wait for the model before `DEADLINE_EXCEEDED`. */
+  readonly inferenceDeadlineMs: number;
   /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. */
   readonly ortIntraOpThreads: number;
   /** Whether ONNX Runtime's idle threads spin after a run (off: they sleep, leaving the cores to other sessions). */
@@ -186,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxSamplesPerRequest: e.MAX_SAMPLES_PER_REQUEST,
     batchMaxSize: e.BATCH_MAX_SIZE,
+    batching: Object.freeze({ maxDelayMs: e.BATCH_MAX_DELAY_MS, maxQueuedSamples: e.BATCH_MAX_QUEUED_SAMPLES }),
+    inferenceDeadlineMs: e.INFERENCE_DEADLINE_MS,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     ortAllowSpinning: e.ORT_ALLOW_SPINNING === '1',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -49,6 +49,10 @@ export enum ErrorCode {
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
   MODEL_VERSION_NOT_FOUND = 'MODEL_VERSION_NOT_FOUND',
   MODEL_NOT_READY = 'MODEL_NOT_READY',
+  /** Too many samples are waiting for the model; `retryAfterSeconds` says when to try again. */
+  OVERLOADED = 'OVERLOADED',
+  /** The request waited longer than its deadline for the model and was dropped before it ran. */
+  DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   /** Loading the version would exceed the memory budget, and no idle version can be unloaded to make room. */
   MEMORY_BUDGET_EXCEEDED = 'MEMORY_BUDGET_EXCEEDED',
   /** A registered file is not a model ONNX Runtime can open and run. */

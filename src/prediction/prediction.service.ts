@@ -2,7 +2,7 @@ import type { BatchCodec } from '../codec/batch.codec';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
-import { runInBatches } from '../inference/batch-runner';
+import type { BatchScheduler } from '../inference/batch-scheduler';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { VersionLease } from '../registry/model-version';
 import type { ModelMonitor } from '../monitoring/model-monitor';
@@ -56,6 +56,10 @@ export interface PredictionServiceOptions {
   readonly instrumentation: Instrumentation;
   /** Input and prediction statistics against the training data. */
   readonly monitor: ModelMonitor;
+  /** Combines the samples of concurrent requests into batches (or runs each request alone). */
+  readonly batches: BatchScheduler;
+  /** How long a request's samples may wait for the model before `DEADLINE_EXCEEDED` (ms). */
+  readonly deadlineMs: number;
 }
 
 /** Upload → decoded batch → ONNX Runtime in batches → rows. The whole `predict` use case, transport-free. */
@@ -78,9 +82,7 @@ export class PredictionService {
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
-        outputs = await runInBatches(lease.session, batch.values, batch.count, version.plan, (input, run) =>
-          telemetry.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
-        );
+        outputs = await this.options.batches.run(lease.session, version.plan, batch.values, batch.count, performance.now() + this.options.deadlineMs);
       } catch (error) {
         if (isGatewayError(error)) throw error;
         throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {

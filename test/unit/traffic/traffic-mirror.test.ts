@@ -2,6 +2,7 @@ import pino from 'pino';
 import path from 'node:path';
 import { BATCH_XSD_PATH } from '../../../src/main';
 import { createBatchCodec } from '../../../src/codec/batch.codec';
+import { BatchScheduler } from '../../../src/inference/batch-scheduler';
 import { ModelMonitor } from '../../../src/monitoring/model-monitor';
 import { PredictionService } from '../../../src/prediction/prediction.service';
 import { NO_INSTRUMENTATION } from '../../../src/telemetry/instrumentation';
@@ -89,6 +90,8 @@ describe('PredictionService with a shadow version', () => {
       maxSamplesPerRequest: 100,
       instrumentation: NO_INSTRUMENTATION,
       monitor: new ModelMonitor({ windowSamples: 10, minSamples: 1, alertPsi: 0.25 }),
+      batches: new BatchScheduler({ maxBatchSize: 32, maxDelayMs: 0, maxQueuedSamples: 100 }),
+      deadlineMs: 1_000,
     });
     const afterResponse: (() => void)[] = [];
     const bytes = npyBytes({ descr: '<f8', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] });

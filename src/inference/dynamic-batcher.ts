@@ -1,0 +1,220 @@
+import { ErrorCode } from '../errors/error-code';
+import { GatewayError } from '../errors/gateway-error';
+import type { Float64Tensor } from './backend';
+
+/** Time as the batcher sees it; tests replace it with a hand-moved clock. */
+export interface BatcherClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The process clock. */
+export const SYSTEM_CLOCK: BatcherClock = Object.freeze({
+  now: () => performance.now(),
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+});
+
+/** What one batch was made of, for telemetry. */
+export interface BatchReport {
+  readonly size: number;
+  readonly requests: number;
+}
+
+/** How a {@link DynamicBatcher} forms and runs batches. */
+export interface DynamicBatcherOptions {
+  /** Samples per run. */
+  readonly maxBatchSize: number;
+  /** How long the first queued sample may wait for others while nothing runs (ms, > 0). */
+  readonly maxDelayMs: number;
+  /** Samples waiting beyond this are refused with `OVERLOADED`. */
+  readonly maxQueuedSamples: number;
+  /** Non-batch input dimensions, e.g. `[5000, 1]`. */
+  readonly sampleDims: readonly number[];
+  /** Runs one batch (the session's `run`, wrapped by telemetry). */
+  readonly run: (input: Float64Tensor) => Promise<Float64Tensor>;
+  readonly clock?: BatcherClock;
+  readonly onBatch?: (report: BatchReport) => void;
+}
+
+/** One request in the queue: its samples, how many are taken and finished, and where its outputs go. */
+interface Pending {
+  readonly values: Float64Array;
+  readonly count: number;
+  readonly deadline: number;
+  taken: number;
+  finished: number;
+  /** Batches this request has had samples in. */
+  turns: number;
+  output: Float64Array | undefined;
+  rowDims: readonly number[];
+  settled: boolean;
+  resolve(tensor: Float64Tensor): void;
+  reject(error: unknown): void;
+}
+
+interface Slice {
+  readonly request: Pending;
+  readonly offset: number;
+  readonly count: number;
+}
+
+/**
+ * Combines the samples of concurrent requests of one model version into batches of up to `maxBatchSize`. One batch
+ * runs at a time; while it runs, the next one forms from whatever arrives, and starts as soon as it ends. With nothing
+ * running, a batch starts when it is full, or `maxDelayMs` after its first sample arrived. Requests take turns (those
+ * in fewer batches so far go first), so a large upload cannot starve small ones. Outputs go back to each request
+ * in its own sample order. The queue is bounded (`OVERLOADED`, with a retry hint) and expired requests are dropped
+ * (`DEADLINE_EXCEEDED`) before they take a place in a batch.
+ */
+export class DynamicBatcher {
+  private queue: Pending[] = [];
+  private queuedSamples = 0;
+  private running = false;
+  private timer: unknown;
+  /** Samples per millisecond of running, smoothed: the basis of the retry hint. */
+  private rate = 0;
+  private readonly clock: BatcherClock;
+  private readonly sampleLength: number;
+
+  constructor(private readonly options: DynamicBatcherOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.sampleLength = options.sampleDims.reduce((a, b) => a * b, 1);
+  }
+
+  /** Samples waiting for a batch. */
+  get queued(): number {
+    return this.queuedSamples;
+  }
+
+  /**
+   * Queues `count` samples and resolves with their `[count, …]` outputs, in order.
+   * @param deadline clock time after which samples not yet in a batch are dropped with `DEADLINE_EXCEEDED`
+   * @throws GatewayError `OVERLOADED` when the queue cannot take them
+   */
+  submit(values: Float64Array, count: number, deadline = Infinity): Promise<Float64Tensor> {
+    if (this.queuedSamples + count > this.options.maxQueuedSamples) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(this.rate > 0 ? this.queuedSamples / this.rate / 1000 : 1));
+      throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', { retryAfterSeconds });
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, rowDims: [], settled: false, resolve, reject });
+      this.queuedSamples += count;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.queuedSamples >= this.options.maxBatchSize) {
+      this.startNow();
+    } else if (this.timer === undefined) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.startNow();
+      }, this.options.maxDelayMs);
+    }
+  }
+
+  private startNow(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running) return;
+    void this.runBatch();
+  }
+
+  private async runBatch(): Promise<void> {
+    this.dropExpired();
+    const slices = this.take();
+    if (slices.length === 0) return;
+    this.running = true;
+    const size = slices.reduce((n, s) => n + s.count, 0);
+    const started = this.clock.now();
+    try {
+      const output = await this.options.run({ data: this.inputOf(slices, size), dims: [size, ...this.options.sampleDims] });
+      const elapsed = Math.max(this.clock.now() - started, 1e-3);
+      this.rate = this.rate === 0 ? size / elapsed : 0.8 * this.rate + 0.2 * (size / elapsed);
+      this.deliver(slices, output, size);
+      this.options.onBatch?.({ size, requests: new Set(slices.map((s) => s.request)).size });
+    } catch (error) {
+      for (const { request } of slices) this.fail(request, error);
+    } finally {
+      this.running = false;
+      // Samples that arrived during the run have waited already: the next batch starts at once.
+      if (this.queue.length > 0) this.startNow();
+    }
+  }
+
+  /**
+   * Takes up to one batch of samples. Requests that have been in fewer batches go first (arrival order among equals),
+   * so one that arrives behind a large upload is in the very next batch.
+   */
+  private take(): Slice[] {
+    const slices: Slice[] = [];
+    let room = this.options.maxBatchSize;
+    for (const request of [...this.queue].sort((a, b) => a.turns - b.turns)) {
+      if (room === 0) break;
+      const count = Math.min(request.count - request.taken, room);
+      slices.push({ request, offset: request.taken, count });
+      request.taken += count;
+      request.turns += 1;
+      room -= count;
+    }
+    this.queue = this.queue.filter((r) => r.taken < r.count);
+    this.queuedSamples -= this.options.maxBatchSize - room;
+    return slices;
+  }
+
+  /** One request's slice is used in place; samples of several requests are copied into one buffer. */
+  private inputOf(slices: readonly Slice[], size: number): Float64Array {
+    const len = this.sampleLength;
+    const [only] = slices;
+    if (slices.length === 1 && only !== undefined) return only.request.values.subarray(only.offset * len, (only.offset + only.count) * len);
+    const data = new Float64Array(size * len);
+    let at = 0;
+    for (const { request, offset, count } of slices) {
+      data.set(request.values.subarray(offset * len, (offset + count) * len), at * len);
+      at += count;
+    }
+    return data;
+  }
+
+  private deliver(slices: readonly Slice[], output: Float64Tensor, size: number): void {
+    if (output.dims[0] !== size) throw new Error(`model returned ${String(output.dims[0])} rows for ${size} samples`);
+    const rowDims = output.dims.slice(1);
+    const rowLength = rowDims.reduce((a, b) => a * b, 1);
+    let at = 0;
+    for (const { request, offset, count } of slices) {
+      if (!request.settled) {
+        request.output ??= new Float64Array(request.count * rowLength);
+        request.rowDims = rowDims;
+        request.output.set(output.data.subarray(at * rowLength, (at + count) * rowLength), offset * rowLength);
+        request.finished += count;
+        if (request.finished === request.count) {
+          request.settled = true;
+          request.resolve({ data: request.output, dims: [request.count, ...rowDims] });
+        }
+      }
+      at += count;
+    }
+  }
+
+  private dropExpired(): void {
+    const now = this.clock.now();
+    for (const request of this.queue.filter((r) => r.deadline <= now)) {
+      this.fail(request, new GatewayError(ErrorCode.DEADLINE_EXCEEDED, 'The request waited too long for the model and was dropped.', {}));
+    }
+  }
+
+  /** Rejects a request once and takes its samples still waiting out of the queue. */
+  private fail(request: Pending, error: unknown): void {
+    if (request.settled) return;
+    request.settled = true;
+    if (this.queue.includes(request)) {
+      this.queue = this.queue.filter((r) => r !== request);
+      this.queuedSamples -= request.count - request.taken;
+    }
+    request.reject(error);
+  }
+}

@@ -1,0 +1,158 @@
+import { DynamicBatcher, type DynamicBatcherOptions } from '../../../src/inference/dynamic-batcher';
+import type { Float64Tensor } from '../../../src/inference/backend';
+import { FakeClock } from '../../support/fake-clock';
+
+const LEN = 2;
+
+/** A model run the test finishes by hand; computes [sum, -sum] per sample once finished. */
+interface HeldRun {
+  readonly input: Float64Tensor;
+  finish(): void;
+  fail(error: Error): void;
+}
+
+function harness(options: Partial<DynamicBatcherOptions> = {}) {
+  const clock = new FakeClock();
+  const runs: HeldRun[] = [];
+  const batcher = new DynamicBatcher({
+    maxBatchSize: 4,
+    maxDelayMs: 5,
+    maxQueuedSamples: 100,
+    sampleDims: [LEN],
+    clock,
+    run: (input) =>
+      new Promise((resolve, reject) => {
+        runs.push({
+          input,
+          fail: reject,
+          finish: () => {
+            const n = input.dims[0] ?? 0;
+            const out = new Float64Array(n * 2);
+            for (let i = 0; i < n; i += 1) {
+              const sum = input.data[i * LEN]! + input.data[i * LEN + 1]!;
+              out.set([sum, -sum], i * 2);
+            }
+            resolve({ data: out, dims: [n, 2] });
+          },
+        });
+      }),
+    ...options,
+  });
+  return { clock, runs, batcher };
+}
+
+/** `count` samples whose two values are `first + i` and 0, so each output row names its sample. */
+const samples = (first: number, count: number): Float64Array => Float64Array.from({ length: count * LEN }, (_, i) => (i % LEN === 0 ? first + i / LEN : 0));
+const rows = (t: Float64Tensor): number[] => Array.from({ length: t.dims[0] ?? 0 }, (_, i) => t.data[i * 2] as number);
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('DynamicBatcher', () => {
+  it('combines concurrent requests into one batch once the delay passes, and routes each its own rows', async () => {
+    const { clock, runs, batcher } = harness();
+    const a = batcher.submit(samples(10, 1), 1);
+    const b = batcher.submit(samples(20, 2), 2);
+    expect(runs).toHaveLength(0);
+    clock.advance(4);
+    expect(runs).toHaveLength(0);
+    clock.advance(1);
+    expect(runs.map((r) => r.input.dims)).toEqual([[3, LEN]]);
+    runs[0]?.finish();
+    expect(rows(await a)).toEqual([10]);
+    expect(rows(await b)).toEqual([20, 21]);
+    expect((await b).dims).toEqual([2, 2]);
+  });
+
+  it('starts a full batch at once, without waiting for the delay', () => {
+    const { clock, runs, batcher } = harness();
+    void batcher.submit(samples(0, 2), 2);
+    void batcher.submit(samples(0, 2), 2);
+    expect(runs.map((r) => r.input.dims[0])).toEqual([4]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('runs one batch at a time, forming the next from what arrives meanwhile and starting it when the first ends', async () => {
+    const { runs, batcher } = harness();
+    const first = batcher.submit(samples(0, 4), 4);
+    const late = [batcher.submit(samples(100, 1), 1), batcher.submit(samples(200, 2), 2)];
+    expect(runs).toHaveLength(1);
+    runs[0]?.finish();
+    await first;
+    await settle();
+    expect(runs.map((r) => r.input.dims[0])).toEqual([4, 3]);
+    runs[1]?.finish();
+    expect((await Promise.all(late)).map(rows)).toEqual([[100], [200, 201]]);
+  });
+
+  it('lets requests take turns, so a large upload cannot starve a small one', async () => {
+    const { clock, runs, batcher } = harness();
+    const large = batcher.submit(samples(0, 10), 10);
+    const small = batcher.submit(samples(500, 1), 1);
+    let smallDone = false;
+    void small.then(() => (smallDone = true));
+    clock.advance(0);
+    runs[0]?.finish(); // large 0-3
+    await settle();
+    expect(runs[1]?.input.dims[0]).toBe(4);
+    runs[1]?.finish(); // small, then large 4-6
+    await settle();
+    expect(smallDone).toBe(true);
+    runs[2]?.finish(); // large 7-9
+    expect(rows(await large)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(rows(await small)).toEqual([500]);
+    const firstValues = (input: Float64Tensor) => Array.from({ length: input.dims[0] ?? 0 }, (_, i) => input.data[i * LEN]);
+    expect(runs.map((r) => firstValues(r.input))).toEqual([
+      [0, 1, 2, 3],
+      [500, 4, 5, 6],
+      [7, 8, 9],
+    ]);
+  });
+
+  it('hands a batch of one request to the model without copying it', () => {
+    const { runs, batcher } = harness();
+    const values = samples(0, 4);
+    void batcher.submit(values, 4);
+    expect(runs[0]?.input.data.buffer).toBe(values.buffer);
+  });
+
+  it('refuses samples beyond the queue bound with OVERLOADED and a retry hint, and keeps the others', async () => {
+    const { runs, batcher } = harness({ maxQueuedSamples: 5 });
+    const kept = batcher.submit(samples(0, 4), 4); // running: no longer queued
+    const queued = batcher.submit(samples(10, 5), 5);
+    expect(batcher.queued).toBe(5);
+    expect(() => batcher.submit(samples(0, 1), 1)).toThrow(expect.objectContaining({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 } }));
+    runs[0]?.finish();
+    await kept;
+    await settle();
+    runs[1]?.finish();
+    await settle();
+    runs[2]?.finish();
+    expect(rows(await queued)).toEqual([10, 11, 12, 13, 14]);
+  });
+
+  it('drops a request whose deadline passed before it reached a batch, with DEADLINE_EXCEEDED', async () => {
+    const { clock, runs, batcher } = harness();
+    const running = batcher.submit(samples(0, 4), 4);
+    const expiring = batcher.submit(samples(50, 1), 1, 10);
+    const patient = batcher.submit(samples(60, 1), 1, 1_000);
+    clock.advance(20);
+    runs[0]?.finish();
+    await running;
+    await expect(expiring).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await settle();
+    expect(runs[1]?.input.dims[0]).toBe(1);
+    runs[1]?.finish();
+    expect(rows(await patient)).toEqual([60]);
+  });
+
+  it('fails only the requests of a batch whose run fails, and keeps serving', async () => {
+    const { clock, runs, batcher } = harness();
+    const failing = batcher.submit(samples(0, 4), 4);
+    const next = batcher.submit(samples(7, 1), 1);
+    runs[0]?.fail(new Error('kernel fault'));
+    await expect(failing).rejects.toThrow('kernel fault');
+    await settle();
+    clock.advance(5);
+    runs[1]?.finish();
+    expect(rows(await next)).toEqual([7]);
+  });
+});
