@@ -8,6 +8,7 @@ import path from 'node:path';
 import { postJson, upload, type PredictionJson } from '../support/graphql-client';
 import { heldPrediction, until } from '../support/held-request';
 import { startGateway, type RunningGateway } from '../support/gateway';
+import { ecgModelsFolder } from '../support/models-folder';
 import { npyBytes } from '../support/npy';
 import { HELDOUT, directRun, readNpy, sameBits } from '../support/reference';
 
@@ -17,8 +18,11 @@ const inputs = readNpy(path.join(HELDOUT, 'inputs.npy')).data as Float64Array;
 const L = 5000;
 
 let gw: RunningGateway;
+// The shipped small model alone: readiness then depends on it only.
+const onlySmall = (): Record<string, string> => ({ MODELS_DIR: ecgModelsFolder([{ version: 1 }]) });
+
 beforeAll(async () => {
-  gw = await startGateway();
+  gw = await startGateway(onlySmall());
 });
 afterAll(() => gw.stop());
 
@@ -76,10 +80,10 @@ describe('unloading a model during a burst of predictions', () => {
 describe('the audit trail across a restart', () => {
   it('is still there after the gateway restarts on the same data folder', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-restart-'));
-    const first = await startGateway({ DATA_DIR: dataDir });
+    const first = await startGateway({ ...onlySmall(), DATA_DIR: dataDir });
     await postJson(first.admin, 'mutation { unloadModel(name: "ecg-rhythm") { state } }');
     await first.stop();
-    const second = await startGateway({ DATA_DIR: dataDir });
+    const second = await startGateway({ ...onlySmall(), DATA_DIR: dataDir });
     try {
       const res = await postJson<{ modelEvents: { actor: string; event: string }[] }>(second.admin, '{ modelEvents(name: "ecg-rhythm") { actor event } }');
       expect(res.body.data?.modelEvents.map((e) => `${e.actor} ${e.event}`)).toEqual([

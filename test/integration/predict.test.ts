@@ -92,28 +92,27 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 });
 
 describe('models query and health endpoints', () => {
-  it('lists ecg-rhythm with its state and input/output specs', async () => {
+  it('lists both shipped models with their state and input/output specs', async () => {
     const res = await postJson<{ models: unknown[] }>(
       gw.viewer,
       '{ models { name defaultVersion versions { version state failureReason labels sha256 maxBatchSize inputs { name dtype shape } outputs { name dtype shape } } } }',
     );
-    expect(res.body.data?.models).toEqual([
-      {
-        name: 'ecg-rhythm',
-        defaultVersion: 1,
-        versions: [
-          expect.objectContaining({
-            version: 1,
-            state: 'READY',
-            failureReason: null,
-            labels: ['normal', 'atrial_fibrillation'],
-            maxBatchSize: 32,
-            inputs: [{ name: 'signal', dtype: 'float64', shape: [null, 5000, 1] }],
-            outputs: [{ name: 'probabilities', dtype: 'float64', shape: [null, 2] }],
-          }),
-        ],
-      },
-    ]);
+    const shipped = (name: string) => ({
+      name,
+      defaultVersion: 1,
+      versions: [
+        expect.objectContaining({
+          version: 1,
+          state: 'READY',
+          failureReason: null,
+          labels: ['normal', 'atrial_fibrillation'],
+          maxBatchSize: 32,
+          inputs: [{ name: 'signal', dtype: 'float64', shape: [null, 5000, 1] }],
+          outputs: [{ name: 'probabilities', dtype: 'float64', shape: [null, 2] }],
+        }),
+      ],
+    });
+    expect(res.body.data?.models).toEqual([shipped('ecg-rhythm'), shipped('ecg-rhythm-large')]);
   });
 
   it('returns null for an unknown model name', async () => {
@@ -126,6 +125,12 @@ describe('models query and health endpoints', () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`${gw.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', models: [{ model: 'ecg-rhythm', version: 1, state: 'READY' }] });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      models: [
+        { model: 'ecg-rhythm', version: 1, state: 'READY' },
+        { model: 'ecg-rhythm-large', version: 1, state: 'READY' },
+      ],
+    });
   });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""End-to-end, deterministic build of models/ecg-rhythm/1/.
+"""End-to-end, deterministic build of models/ecg-rhythm/1/ (or, with --model large, models/ecg-rhythm-large/1/).
 
-    /usr/bin/python3 models/ecg-rhythm/recipe/build.py [--out DIR]
+    /usr/bin/python3 models/ecg-rhythm/recipe/build.py [--model small|large] [--out DIR]
 
 Generates the synthetic data, validates it, trains, evaluates, refuses to ship
 a model below MIN_TEST_ACCURACY, exports ONNX, writes the held-out set and the
@@ -21,19 +21,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import SPLITS, DatasetConfig, build_splits, class_balance, validate_splits  # noqa: E402
 from export import build_manifest, export_onnx, reference_statistics, write_heldout, write_manifest  # noqa: E402
-from network import EcgRhythmNet, count_parameters  # noqa: E402
+from network import EcgRhythmNet, EcgRhythmResNet, count_parameters  # noqa: E402
 from train import TrainConfig, classification_report, predict_proba, set_determinism, train_model  # noqa: E402
 
 SEED = 20261121
 MIN_TEST_ACCURACY = 0.97
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "1"
+MODELS = Path(__file__).resolve().parents[2]
+# The two shipped variants: the small CNN (overhead-bound when served) and the ResNet (compute-bound).
+VARIANTS = {
+    "small": {"name": "ecg-rhythm", "network": EcgRhythmNet, "epochs": 10,
+              "description": "1-D CNN classifying 10 s single-lead ECGs sampled at 500 Hz: "
+                             "normal sinus rhythm vs atrial fibrillation."},
+    "large": {"name": "ecg-rhythm-large", "network": EcgRhythmResNet, "epochs": 8,
+              "description": "ResNet-style 1-D network (about 3 million parameters) classifying 10 s single-lead "
+                             "ECGs sampled at 500 Hz: normal sinus rhythm vs atrial fibrillation."},
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output version directory")
+    parser.add_argument("--model", choices=sorted(VARIANTS), default="small", help="which network to build")
+    parser.add_argument("--out", type=Path, default=None, help="output version directory")
     args = parser.parse_args(argv)
-    out: Path = args.out
+    variant = VARIANTS[args.model]
+    out: Path = args.out or MODELS / variant["name"] / "1"
     started = time.perf_counter()
 
     def log(msg: str) -> None:
@@ -46,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                               for n, s in splits.items()))
 
     set_determinism(SEED)
-    model = EcgRhythmNet()
+    model = variant["network"]()
     log(f"model: {count_parameters(model)} parameters")
-    cfg = TrainConfig(seed=SEED)
+    cfg = TrainConfig(seed=SEED, epochs=variant["epochs"])
     result = train_model(model, splits["train"], splits["validation"], cfg, log=log)
     log(f"best epoch {result.best_epoch}")
 
@@ -64,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / "model.onnx"
-    export_onnx(model, model_path)
+    export_onnx(model, model_path, label=f"infergraph {variant['name']}: {variant['description']}")
     write_heldout(out / "heldout", test.x, test.y, test_proba)
     reference = reference_statistics(splits["train"].x, predict_proba(model, splits["train"].x))
     dataset = {
@@ -72,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         "records": {n: int(len(splits[n].y)) for n in SPLITS},
         "classBalance": {n: class_balance(splits[n].y) for n in SPLITS},
     }
-    manifest = build_manifest(model_path, seed=SEED, epochs=cfg.epochs, dataset=dataset, test=test_report,
+    manifest = build_manifest(model_path, name=variant["name"], description=variant["description"],
+                              recipe_command=f"models/ecg-rhythm/recipe/build.py --model {args.model}",
+                              seed=SEED, epochs=cfg.epochs, dataset=dataset, test=test_report,
                               validation={"n": val_report["n"], "accuracy": val_report["accuracy"]},
                               reference=reference)
     write_manifest(out / "manifest.json", manifest)

@@ -26,7 +26,7 @@ DESCRIPTION = ("1-D CNN classifying 10 s single-lead ECGs sampled at 500 Hz: "
 HIGH_FREQ_HZ = 40.0
 
 
-def export_onnx(model: nn.Module, path: Path) -> bytes:
+def export_onnx(model: nn.Module, path: Path, label: str = "infergraph ecg-rhythm: " + DESCRIPTION) -> bytes:
     """Trace with a double example, opset 13, dynamic batch axis N; returns the bytes written."""
     model.eval()
     example = torch.zeros(2, N_SAMPLES, 1, dtype=torch.float64)
@@ -35,7 +35,7 @@ def export_onnx(model: nn.Module, path: Path) -> bytes:
                       dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}},
                       opset_version=OPSET, do_constant_folding=True)
     proto = onnx.load_from_string(buf.getvalue())
-    proto.doc_string = "infergraph ecg-rhythm: " + DESCRIPTION
+    proto.doc_string = label
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
     Path(path).write_bytes(data)
@@ -92,12 +92,13 @@ def write_heldout(directory: Path, x: np.ndarray, y: np.ndarray, expected: np.nd
 
 
 def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, test: dict,
-                   validation: dict, reference: dict) -> dict:
+                   validation: dict, reference: dict, name: str = "ecg-rhythm", description: str = DESCRIPTION,
+                   recipe_command: str = "models/ecg-rhythm/recipe/build.py") -> dict:
     """The manifest the TypeScript gateway parses; key names and order are a contract."""
     return {
-        "name": "ecg-rhythm",
+        "name": name,
         "version": 1,
-        "description": DESCRIPTION,
+        "description": description,
         "file": model_path.name,
         "sha256": sha256_file(model_path),
         "sizeBytes": model_path.stat().st_size,
@@ -109,7 +110,7 @@ def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, t
         "maxBatchSize": 32,
         "framework": {"name": "pytorch", "version": torch.__version__, "onnxOpset": OPSET,
                       "onnxVersion": onnx.__version__},
-        "training": {"seed": seed, "recipe": "models/ecg-rhythm/recipe/build.py", "epochs": epochs,
+        "training": {"seed": seed, "recipe": recipe_command, "epochs": epochs,
                      "dataset": dataset},
         "evaluation": {"test": test, "validation": validation},
         "referenceStatistics": reference,

@@ -39,26 +39,15 @@ class Standardize(nn.Module):
         return centred / (std + self.eps)
 
 
-class EcgRhythmNet(nn.Module):
-    """(N, 5000, 1) float64 mV -> (N, 2) float64 probabilities [normal, atrial_fibrillation].
+class _SignalClassifier(nn.Module):
+    """Shared contract: standardise in float64, float32 features, pooled head, float64 softmax."""
 
-    Five conv blocks shrink 5000 samples to 78 steps (receptive field of a few
-    beats), then global average + max pooling and a linear head. `width` scales
-    the channel count so tests can train a tiny variant in seconds.
-    """
+    features: nn.Module
+    head: nn.Linear
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        w = width
         self.standardize = Standardize()
-        self.features = nn.Sequential(
-            conv_block(1, w, 7, stride=2),  # 2500 -> 1250
-            conv_block(w, 2 * w, 7),  # 625
-            conv_block(2 * w, 2 * w, 7),  # 312
-            conv_block(2 * w, 4 * w, 5),  # 156
-            conv_block(4 * w, 4 * w, 5),  # 78
-        )
-        self.head = nn.Linear(8 * w, 2)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Raw scores; training uses these with cross-entropy for numerical stability."""
@@ -71,6 +60,66 @@ class EcgRhythmNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.logits(x), dim=1).to(torch.float64)
+
+
+class EcgRhythmNet(_SignalClassifier):
+    """(N, 5000, 1) float64 mV -> (N, 2) float64 probabilities [normal, atrial_fibrillation].
+
+    Five conv blocks shrink 5000 samples to 78 steps (receptive field of a few
+    beats), then global average + max pooling and a linear head. `width` scales
+    the channel count so tests can train a tiny variant in seconds.
+    """
+
+    def __init__(self, width: int = 16) -> None:
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            conv_block(1, w, 7, stride=2),  # 2500 -> 1250
+            conv_block(w, 2 * w, 7),  # 625
+            conv_block(2 * w, 2 * w, 7),  # 312
+            conv_block(2 * w, 4 * w, 5),  # 156
+            conv_block(4 * w, 4 * w, 5),  # 78
+        )
+        self.head = nn.Linear(8 * w, 2)
+
+
+class ResidualBlock(nn.Module):
+    """Two Conv-BN layers with an identity (or strided 1x1 projection) shortcut, ReLU after the sum."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int) -> None:
+        super().__init__()
+        pad = kernel // 2
+        self.body = nn.Sequential(
+            nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=pad, bias=False), nn.BatchNorm1d(c_out), nn.ReLU(),
+            nn.Conv1d(c_out, c_out, kernel, padding=pad, bias=False), nn.BatchNorm1d(c_out),
+        )
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv1d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm1d(c_out))
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.body(x) + self.shortcut(x))
+
+
+class EcgRhythmResNet(_SignalClassifier):
+    """The compute-heavy sibling: same contract, a ResNet-style 1-D network of about 3 million parameters.
+
+    A strided stem and a max-pool take 5000 samples to 625 steps; four stages of residual blocks (kernel 7),
+    each stage halving the length, end at 79 steps with `widths[-1]` channels; then the same pooled head.
+    """
+
+    def __init__(self, widths: tuple[int, ...] = (64, 128, 192, 256), blocks: tuple[int, ...] = (1, 1, 2, 2),
+                 kernel: int = 7) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [conv_block(1, widths[0], 15, stride=4, pool=2)]  # 5000 -> 1250 -> 625
+        c_in = widths[0]
+        for stage, (width, count) in enumerate(zip(widths, blocks)):
+            for b in range(count):
+                layers.append(ResidualBlock(c_in, width, kernel, stride=2 if b == 0 and stage > 0 else 1))
+                c_in = width
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(2 * widths[-1], 2)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -72,3 +72,18 @@ def test_wrong_input_shape_rejected(model: EcgRhythmNet, shape: tuple[int, ...])
 def test_parameter_count_is_small() -> None:
     assert 10_000 <= count_parameters(EcgRhythmNet()) <= 100_000
     assert count_parameters(EcgRhythmNet(width=8)) < count_parameters(EcgRhythmNet())
+
+
+def test_resnet_is_the_compute_heavy_variant_with_the_same_contract(batch: torch.Tensor) -> None:
+    from network import EcgRhythmResNet
+
+    torch.manual_seed(0)
+    large = EcgRhythmResNet().eval()
+    assert 2_000_000 <= count_parameters(large) <= 5_000_000
+    assert count_parameters(large) > 50 * count_parameters(EcgRhythmNet())
+    with torch.no_grad():
+        p = large(batch[:3])
+        moved = large(batch[:3] * 2.0 - 0.5)
+    assert p.dtype == torch.float64 and p.shape == (3, 2)
+    torch.testing.assert_close(p.sum(dim=1), torch.ones(3, dtype=torch.float64), atol=1e-6, rtol=0)
+    torch.testing.assert_close(moved, p, atol=1e-5, rtol=0)

@@ -1,0 +1,110 @@
+/** One load-generator figure: throughput and latency (ms) at a number of connections. */
+export interface LoadFigure {
+  readonly connections: number;
+  readonly requestsPerSecond: number;
+  readonly samplesPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failed: number;
+}
+
+/** Everything `bench.ts` measures in one run. */
+export interface BenchResults {
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; quick: boolean };
+  direct: Record<string, { batch: number; samplesPerSecond: number; p50: number; p99: number }[]>;
+  /** By batching `on`/`off`, then by workload: `npy32`, `xml32`, `one`, `oneLarge`. */
+  gateway: Record<string, Record<string, LoadFigure[]>>;
+  floors: { xmllintMs: number; bareHttp: LoadFigure[] };
+  memory: { peakRssBytes: number; series: { requests: number; rssBytes: number }[] };
+}
+
+const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const mib = (bytes: number): string => f(bytes / 2 ** 20, 1);
+
+interface Target {
+  readonly name: string;
+  readonly measured: string;
+  readonly goal: string;
+  readonly holds: boolean;
+}
+
+function targets(r: BenchResults): Target[] {
+  const small32 = r.direct['ecg-rhythm']?.find((d) => d.batch === 32);
+  const small1 = r.direct['ecg-rhythm']?.find((d) => d.batch === 1);
+  const large32 = r.direct['ecg-rhythm-large']?.find((d) => d.batch === 32);
+  const on = r.gateway['on'] ?? {};
+  const npy4 = on['npy32']?.find((x) => x.connections === 4);
+  const xml4 = on['xml32']?.find((x) => x.connections === 4);
+  const large64 = on['oneLarge']?.find((x) => x.connections === 64);
+  const one1 = on['one']?.find((x) => x.connections === 1);
+  const bare1 = r.floors.bareHttp.find((x) => x.connections === 1);
+  const npyRatio = (npy4?.samplesPerSecond ?? NaN) / (small32?.samplesPerSecond ?? NaN);
+  const xmlFloor = 32 / (((r.floors.xmllintMs + (small32?.p50 ?? NaN)) / 1000));
+  const xmlRatio = (xml4?.samplesPerSecond ?? NaN) / xmlFloor;
+  const largeRatio = (large64?.samplesPerSecond ?? NaN) / (large32?.samplesPerSecond ?? NaN);
+  const overhead = (one1?.p50 ?? NaN) - (small1?.p50 ?? NaN);
+  const rss = r.memory.series.map((s) => s.rssBytes);
+  const drift = rss.length > 1 ? (Math.max(...rss) - Math.min(...rss)) / Math.min(...rss) : NaN;
+  return [
+    { name: '32-sample NPY, concurrency 4 vs direct batch-32 throughput', measured: `${f(npyRatio)}x`, goal: '≥ 0.85x', holds: npyRatio >= 0.85 },
+    { name: '32-sample XML, concurrency 4 vs 32 / (xmllint + ORT batch time)', measured: `${f(xmlRatio)}x (floor ${f(xmlFloor, 0)} samples/s)`, goal: '≥ 0.85x', holds: xmlRatio >= 0.85 },
+    { name: 'ecg-rhythm-large, 64 one-sample clients vs direct batch-32 throughput', measured: `${f(largeRatio)}x, ${large64?.failed ?? '—'} failed`, goal: '≥ 0.7x, none failed', holds: largeRatio >= 0.7 && large64?.failed === 0 },
+    { name: 'one sample at a time: latency beyond direct ORT vs bare HTTP round trip', measured: `${f(overhead)} ms vs ${f(bare1?.p50 ?? NaN)} ms (${f(overhead / (bare1?.p50 ?? NaN))}x)`, goal: '≤ 2x', holds: overhead <= 2 * (bare1?.p50 ?? NaN) },
+    { name: 'resident memory over the request series after warm-up', measured: `${f(drift * 100, 1)} % spread`, goal: '≤ 5 %', holds: drift <= 0.05 },
+  ];
+}
+
+function loadTable(title: string, figures: readonly LoadFigure[] | undefined): string[] {
+  if (figures === undefined) return [];
+  return [
+    `| ${title} | connections | requests/s | samples/s | p50 ms | p99 ms | failed |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...figures.map((x) => `| | ${x.connections} | ${f(x.requestsPerSecond, 1)} | ${f(x.samplesPerSecond, 1)} | ${f(x.p50, 1)} | ${f(x.p99, 1)} | ${x.failed} |`),
+    '',
+  ];
+}
+
+/** The Markdown report: targets first, then every figure they come from. */
+export function report(r: BenchResults): string {
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` (\`benchmarks/bench.ts\`); do not edit by hand. ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB,`,
+    `node ${r.machine.node}, ${r.machine.date}${r.machine.quick ? ' (quick run: shorter phases)' : ''}. Every ratio compares figures of this one run.`,
+    '',
+    '## Targets',
+    '',
+    '| target | measured | goal | holds |',
+    '|---|---|---|---|',
+    ...targets(r).map((t) => `| ${t.name} | ${t.measured} | ${t.goal} | ${t.holds ? 'yes' : '**no**'} |`),
+    '',
+    '## Direct ONNX Runtime (`InferenceSession.run`, the gateway\'s session options)',
+    '',
+    '| model | batch | samples/s | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(r.direct).flatMap(([model, rows]) => rows.map((d) => `| ${model} | ${d.batch} | ${f(d.samplesPerSecond, 1)} | ${f(d.p50)} | ${f(d.p99)} |`)),
+    '',
+    '## Gateway (its own process, real HTTP, autocannon)',
+    '',
+    ...loadTable('32-sample NPY, ecg-rhythm', r.gateway['on']?.['npy32']),
+    ...loadTable('32-sample XML, ecg-rhythm', r.gateway['on']?.['xml32']),
+    ...loadTable('1 sample, ecg-rhythm, batching on', r.gateway['on']?.['one']),
+    ...loadTable('1 sample, ecg-rhythm, batching off', r.gateway['off']?.['one']),
+    ...loadTable('1 sample, ecg-rhythm-large, batching on', r.gateway['on']?.['oneLarge']),
+    ...loadTable('1 sample, ecg-rhythm-large, batching off', r.gateway['off']?.['oneLarge']),
+    '## Floors',
+    '',
+    `- \`xmllint --noout --schema\` on the same 32-record XML file: ${f(r.floors.xmllintMs)} ms per parse and validation (100 repetitions in one process).`,
+    '',
+    ...loadTable('bare Node HTTP server, same one-sample upload', r.floors.bareHttp),
+    '## Memory',
+    '',
+    `Peak resident memory of the gateway: ${mib(r.memory.peakRssBytes)} MiB. Resident memory across the request series (after the traffic above):`,
+    '',
+    '| requests | RSS MiB |',
+    '|---:|---:|',
+    ...r.memory.series.map((s) => `| ${s.requests} | ${mib(s.rssBytes)} |`),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
