@@ -121,7 +121,7 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
     env: {
       PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MODELS_DIR: path.join(ROOT, 'models'),
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-')), JWT_SECRET: 'b'.repeat(48), ADMIN_PASSWORD,
-      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '100000000', PREDICT_MAX_CONCURRENCY: '1000', ...env,
+      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '1000000', PREDICT_MAX_CONCURRENCY: '1000', ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

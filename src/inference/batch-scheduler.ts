@@ -28,7 +28,11 @@ export class BatchScheduler {
     private readonly around: RunWrapper = (_input, run) => run(),
   ) {}
 
-  run(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, deadline: number): Promise<Float64Tensor> {
+  /**
+   * @param inFlight requests currently holding this version (uploading, decoding or waiting here): the batcher only
+   *   waits for company when some of them have not reached it yet
+   */
+  run(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, deadline: number, inFlight: () => number): Promise<Float64Tensor> {
     if (this.options.maxDelayMs === 0) return runInBatches(session, values, count, plan, this.around);
     let batcher = this.batchers.get(session);
     if (batcher === undefined) {
@@ -38,6 +42,7 @@ export class BatchScheduler {
         maxQueuedSamples: this.options.maxQueuedSamples,
         sampleDims: plan.sampleDims,
         run: (input) => this.around(input, () => session.run(input)),
+        onTheirWay: inFlight,
         ...(this.options.clock ? { clock: this.options.clock } : {}),
       });
       this.batchers.set(session, batcher);

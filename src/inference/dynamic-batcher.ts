@@ -36,6 +36,11 @@ export interface DynamicBatcherOptions {
   readonly run: (input: Float64Tensor) => Promise<Float64Tensor>;
   readonly clock?: BatcherClock;
   readonly onBatch?: (report: BatchReport) => void;
+  /**
+   * Requests for this model version admitted but not yet here (still uploading or decoding). With none on their way
+   * a lone sample starts at once instead of waiting `maxDelayMs` for company that is not coming. Default: assume some.
+   */
+  readonly onTheirWay?: () => number;
 }
 
 /** One request in the queue: its samples, how many are taken and finished, and where its outputs go. */
@@ -63,7 +68,8 @@ interface Slice {
 /**
  * Combines the samples of concurrent requests of one model version into batches of up to `maxBatchSize`. One batch
  * runs at a time; while it runs, the next one forms from whatever arrives, and starts as soon as it ends. With nothing
- * running, a batch starts when it is full, or `maxDelayMs` after its first sample arrived. Requests take turns (those
+ * running, a batch starts when it is full, when no other request is on its way, or `maxDelayMs` after its first
+ * sample arrived. Requests take turns (those
  * in fewer batches so far go first), so a large upload cannot starve small ones. Outputs go back to each request
  * in its own sample order. The queue is bounded (`OVERLOADED`, with a retry hint) and expired requests are dropped
  * (`DEADLINE_EXCEEDED`) before they take a place in a batch.
@@ -77,6 +83,8 @@ export class DynamicBatcher {
   private rate = 0;
   private readonly clock: BatcherClock;
   private readonly sampleLength: number;
+  /** Requests submitted and not yet settled. */
+  private held = 0;
 
   constructor(private readonly options: DynamicBatcherOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -98,8 +106,13 @@ export class DynamicBatcher {
       const retryAfterSeconds = Math.max(1, Math.ceil(this.rate > 0 ? this.queuedSamples / this.rate / 1000 : 1));
       throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', { retryAfterSeconds });
     }
+    this.held += 1;
     return new Promise((resolve, reject) => {
-      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, rowDims: [], settled: false, resolve, reject });
+      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
+        this.held -= 1;
+        fn(value);
+      };
+      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, rowDims: [], settled: false, resolve: settle(resolve), reject: settle(reject) });
       this.queuedSamples += count;
       this.schedule();
     });
@@ -107,7 +120,8 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    if (this.queuedSamples >= this.options.maxBatchSize) {
+    const coming = this.options.onTheirWay === undefined ? 1 : this.options.onTheirWay() - this.held;
+    if (this.queuedSamples >= this.options.maxBatchSize || coming <= 0) {
       this.startNow();
     } else if (this.timer === undefined) {
       this.timer = this.clock.setTimeout(() => {

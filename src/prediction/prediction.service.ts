@@ -82,7 +82,8 @@ export class PredictionService {
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
-        outputs = await this.options.batches.run(lease.session, version.plan, batch.values, batch.count, performance.now() + this.options.deadlineMs);
+        const deadline = performance.now() + this.options.deadlineMs;
+        outputs = await this.options.batches.run(lease.session, version.plan, batch.values, batch.count, deadline, () => version.activeRequests);
       } catch (error) {
         if (isGatewayError(error)) throw error;
         throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {

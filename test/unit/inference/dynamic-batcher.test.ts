@@ -62,6 +62,21 @@ describe('DynamicBatcher', () => {
     expect((await b).dims).toEqual([2, 2]);
   });
 
+  it('starts a lone sample at once when no other request is on its way, and waits when one is', () => {
+    let inFlight = 1;
+    const { clock, runs, batcher } = harness({ onTheirWay: () => inFlight });
+    void batcher.submit(samples(0, 1), 1);
+    expect(runs.map((r) => r.input.dims[0])).toEqual([1]);
+    runs[0]?.finish();
+    const other = harness({ onTheirWay: () => inFlight });
+    inFlight = 2; // a second request is still uploading
+    void other.batcher.submit(samples(0, 1), 1);
+    expect(other.runs).toHaveLength(0);
+    other.clock.advance(5);
+    expect(other.runs.map((r) => r.input.dims[0])).toEqual([1]);
+    expect(clock.pending).toBe(0);
+  });
+
   it('starts a full batch at once, without waiting for the delay', () => {
     const { clock, runs, batcher } = harness();
     void batcher.submit(samples(0, 2), 2);
