@@ -101,6 +101,19 @@ async function load(url: string, headers: Record<string, string>, body: Buffer, 
   };
 }
 
+/** Sequential requests timed one by one with sub-millisecond resolution (autocannon reports whole milliseconds). */
+async function latency(url: string, headers: Record<string, string>, body: Buffer, count = quick ? 200 : 1000): Promise<{ p50: number; p99: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < count + 20; i += 1) {
+    const started = performance.now();
+    const res = await fetch(url, { method: 'POST', headers, body });
+    await res.arrayBuffer();
+    if (i >= 20) times.push(performance.now() - started);
+  }
+  const sorted = times.sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
 interface GatewayProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -175,7 +188,8 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick },
     direct: {},
     gateway: {},
-    floors: { xmllintMs: NaN, bareHttp: [] },
+    floors: { xmllintMs: NaN, bareHttp: [], bareLatency: { p50: NaN, p99: NaN } },
+    oneSampleLatency: { p50: NaN, p99: NaN },
     memory: { peakRssBytes: NaN, series: [] },
   };
   for (const model of MODELS) results.direct[model] = [await direct(model, 1, values), await direct(model, 8, values), await direct(model, 32, values)];
@@ -195,6 +209,7 @@ async function main(): Promise<void> {
   for (const connections of [1, 4]) {
     results.floors.bareHttp.push(await load(bare.url, { 'content-type': bodies.one.contentType }, bodies.one.body, connections, 1));
   }
+  results.floors.bareLatency = await latency(bare.url, { 'content-type': bodies.one.contentType }, bodies.one.body);
   await bare.close();
 
   for (const batching of ['on', 'off'] as const) {
@@ -209,6 +224,7 @@ async function main(): Promise<void> {
       for (const c of [1, 4, 16]) figures['xml32'].push(await load(gw.url, h(bodies.xml32.contentType), bodies.xml32.body, c, 32));
     }
     figures['one'] = [await load(gw.url, h(bodies.one.contentType), bodies.one.body, 1, 1), await load(gw.url, h(bodies.one.contentType), bodies.one.body, 64, 1)];
+    if (batching === 'on') results.oneSampleLatency = await latency(gw.url, h(bodies.one.contentType), bodies.one.body);
     figures['oneLarge'] = [await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 1, 1), await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 64, 1)];
     if (batching === 'on') {
       // Resident memory across 10,000 one-sample requests after the traffic above (the warm-up).
