@@ -10,7 +10,7 @@ export interface LoadFigure {
 
 /** Everything `bench.ts` measures in one run. */
 export interface BenchResults {
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; quick: boolean };
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; quick: boolean; threads: number };
   direct: Record<string, { batch: number; samplesPerSecond: number; p50: number; p99: number }[]>;
   /** By batching `on`/`off`, then by workload: `npy32`, `xml32`, `one`, `oneLarge`. */
   gateway: Record<string, Record<string, LoadFigure[]>>;
@@ -74,7 +74,7 @@ export function report(r: BenchResults): string {
     '# Benchmark results',
     '',
     `Written by \`npm run bench\` (\`benchmarks/bench.ts\`); do not edit by hand. ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB,`,
-    `node ${r.machine.node}, ${r.machine.date}${r.machine.quick ? ' (quick run: shorter phases)' : ''}. Every ratio compares figures of this one run.`,
+    `node ${r.machine.node}, ${r.machine.date}${r.machine.quick ? ' (quick run: shorter phases)' : ''}, ORT_INTRA_OP_THREADS=${r.machine.threads}. Every ratio compares figures of this one run.`,
     '',
     '## Targets',
     '',

@@ -32,6 +32,9 @@ const MODELS = ['ecg-rhythm', 'ecg-rhythm-large'] as const;
 type ModelName = (typeof MODELS)[number];
 
 const quick = process.argv.includes('--quick');
+/** `--threads N`: ORT_INTRA_OP_THREADS for the gateway and the direct runs (default 0: ONNX Runtime's choice). */
+const threadsArg = process.argv.indexOf('--threads');
+const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : 0;
 const DURATION_S = quick ? 3 : 8;
 
 function npy(values: Float64Array, rows: number): Buffer {
@@ -67,7 +70,7 @@ const percentile = (sorted: readonly number[], p: number): number => sorted[Math
 
 /** Direct `InferenceSession.run` on the gateway's backend: samples/s and latency percentiles (ms) per batch size. */
 async function direct(model: ModelName, batch: number, values: Float64Array): Promise<{ batch: number; samplesPerSecond: number; p50: number; p99: number }> {
-  const backend = new OrtBackend({ intraOpNumThreads: 0, allowSpinning: false });
+  const backend = new OrtBackend({ intraOpNumThreads: THREADS, allowSpinning: false });
   const session = await backend.open(path.join(ROOT, 'models', model, '1', 'model.onnx'));
   try {
     const input = { data: values.subarray(0, batch * L), dims: [batch, L, 1] };
@@ -134,7 +137,8 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
     env: {
       PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MODELS_DIR: path.join(ROOT, 'models'),
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-')), JWT_SECRET: 'b'.repeat(48), ADMIN_PASSWORD,
-      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '1000000', PREDICT_MAX_CONCURRENCY: '1000', ...env,
+      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '1000000', PREDICT_MAX_CONCURRENCY: '1000',
+      ORT_INTRA_OP_THREADS: String(THREADS), ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -185,7 +189,7 @@ function xmllint(file: string): number {
 async function main(): Promise<void> {
   const values = heldout();
   const results: BenchResults = {
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick },
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick, threads: THREADS },
     direct: {},
     gateway: {},
     floors: { xmllintMs: NaN, bareHttp: [], bareLatency: { p50: NaN, p99: NaN } },
@@ -242,9 +246,11 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(path.join(ROOT, 'benchmarks/results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'benchmarks/results/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // Runs with other settings go beside the default report instead of replacing it.
+  const suffix = THREADS === 0 && !quick ? '' : `.threads-${THREADS}${quick ? '.quick' : ''}`;
+  writeFileSync(path.join(ROOT, `benchmarks/results/bench${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = report(results);
-  writeFileSync(path.join(ROOT, 'benchmarks/RESULTS.md'), markdown);
+  writeFileSync(path.join(ROOT, suffix === '' ? 'benchmarks/RESULTS.md' : `benchmarks/results/RESULTS${suffix}.md`), markdown);
   process.stdout.write(markdown);
 }
 
