@@ -53,7 +53,6 @@ interface Pending {
   /** Batches this request has had samples in. */
   turns: number;
   output: Float64Array | undefined;
-  rowDims: readonly number[];
   settled: boolean;
   resolve(tensor: Float64Tensor): void;
   reject(error: unknown): void;
@@ -112,7 +111,7 @@ export class DynamicBatcher {
         this.held -= 1;
         fn(value);
       };
-      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, rowDims: [], settled: false, resolve: settle(resolve), reject: settle(reject) });
+      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, settled: false, resolve: settle(resolve), reject: settle(reject) });
       this.queuedSamples += count;
       this.schedule();
     });
@@ -202,7 +201,6 @@ export class DynamicBatcher {
     for (const { request, offset, count } of slices) {
       if (!request.settled) {
         request.output ??= new Float64Array(request.count * rowLength);
-        request.rowDims = rowDims;
         request.output.set(output.data.subarray(at * rowLength, (at + count) * rowLength), offset * rowLength);
         request.finished += count;
         if (request.finished === request.count) {

@@ -1,4 +1,4 @@
-import { SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { isGatewayError } from '../errors/gateway-error';
 import { assertNever } from '../lib/assert-never';
@@ -17,16 +17,18 @@ export const Attr = {
   SAMPLES: 'infergraph.batch.samples',
 } as const;
 
-/** The code clients see for an error: the gateway's own, else the generic one (the same masking as the responses). */
-export function errorType(error: unknown): string {
-  return isGatewayError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+/** Marks a span failed with a client-facing error code (never the raw message: it may hold paths or data). */
+export function markFailed(span: Span, code: string): void {
+  span.setAttribute(ATTR_ERROR_TYPE, code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: code });
 }
 
-/** Marks a span failed with the client-facing error code (never the raw message: it may hold paths or data). */
-export function recordFailure(span: Span, error: unknown): void {
-  const type = errorType(error);
-  span.setAttribute(ATTR_ERROR_TYPE, type);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+/** A stage under way: the context its work runs in, and how it ends. */
+interface RunningStage {
+  readonly context: Context;
+  end(outcome: StageOutcome | undefined): void;
+  /** Ends the stage as failed with the code clients see (unknown errors masked, as in responses). */
+  fail(error: unknown): void;
 }
 
 /** {@link Instrumentation} over OpenTelemetry spans (children of the request's GraphQL span) and Prometheus histograms. */
@@ -46,39 +48,46 @@ export class StageInstrumentation implements Instrumentation {
   }
 
   async stage<T>(stage: Stage, attributes: StageAttributes, fn: () => Promise<T>, outcome?: (result: T) => StageOutcome): Promise<T> {
-    const { span, started, scope } = this.begin(stage, attributes);
+    const running = this.begin(stage, attributes);
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), fn);
-      this.end(stage, span, started, scope, attributes, outcome?.(result));
+      const result = await context.with(running.context, fn);
+      running.end(outcome?.(result));
       return result;
     } catch (error) {
-      recordFailure(span, error);
-      this.end(stage, span, started, scope, attributes, undefined);
+      running.fail(error);
       throw error;
     }
   }
 
   stageSync<T>(stage: Stage, attributes: StageAttributes, fn: () => T, outcome?: (result: T) => StageOutcome): T {
-    const { span, started, scope } = this.begin(stage, attributes);
+    const running = this.begin(stage, attributes);
     try {
-      const result = context.with(trace.setSpan(context.active(), span), fn);
-      this.end(stage, span, started, scope, attributes, outcome?.(result));
+      const result = context.with(running.context, fn);
+      running.end(outcome?.(result));
       return result;
     } catch (error) {
-      recordFailure(span, error);
-      this.end(stage, span, started, scope, attributes, undefined);
+      running.fail(error);
       throw error;
     }
   }
 
-  private begin(stage: Stage, attributes: StageAttributes): { span: Span; started: number; scope: RequestScope | undefined } {
+  private begin(stage: Stage, attributes: StageAttributes): RunningStage {
     const scope = this.scopes.current();
     // The active span is the enclosing stage's, or the operation's (set by the field middleware) at the top level.
     const span = this.tracer.startSpan(stage, {}, context.active());
     if (attributes.batchSize !== undefined) span.setAttribute(Attr.BATCH_SIZE, attributes.batchSize);
     if (attributes.bytes !== undefined) span.setAttribute(Attr.BYTES, attributes.bytes);
     if (scope !== undefined && scope.model !== 'none') span.setAttributes({ [Attr.MODEL]: scope.model, [Attr.VERSION]: Number(scope.version) });
-    return { span, started: performance.now(), scope };
+    const started = performance.now();
+    const end = (outcome: StageOutcome | undefined): void => this.end(stage, span, started, scope, attributes, outcome);
+    return {
+      context: trace.setSpan(context.active(), span),
+      end,
+      fail: (error) => {
+        markFailed(span, isGatewayError(error) ? error.code : 'INTERNAL_SERVER_ERROR');
+        end(undefined);
+      },
+    };
   }
 
   private end(stage: Stage, span: Span, started: number, scope: RequestScope | undefined, attributes: StageAttributes, outcome: StageOutcome | undefined): void {

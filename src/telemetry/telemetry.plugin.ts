@@ -1,12 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { SpanStatusCode, context, isSpanContextValid, trace, type Tracer } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { context, isSpanContextValid, trace, type Tracer } from '@opentelemetry/api';
 import type { OperationDefinitionNode } from 'graphql';
 import type { IMiddleware, IMiddlewareFunction } from 'graphql-middleware';
 import type { GatewayContext } from '../graphql/context';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { MetricsHistory } from './metrics-history';
 import type { RequestScope, RequestScopes } from './request-scope';
+import { markFailed } from './stage-instrumentation';
 
 /** GraphQL span attributes from the (incubating) semantic conventions, copied here as OpenTelemetry recommends. */
 const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
@@ -53,10 +53,7 @@ export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<G
         async willSendResponse({ response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const codes = (body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
-          if (codes[0] !== undefined) {
-            span.setAttribute(ATTR_ERROR_TYPE, codes[0]);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: codes[0] });
-          }
+          if (codes[0] !== undefined) markFailed(span, codes[0]);
           if (body !== undefined && isSpanContextValid(span.spanContext())) {
             body.extensions = { ...body.extensions, traceId: span.spanContext().traceId };
           }
