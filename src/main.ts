@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
 import { LoginLimiter } from './auth/login-limiter';
 import { PasswordHasher } from './auth/password-hasher';
-import { createBatchCodec } from './codec/batch.codec';
+import { createBatchIngest } from './codec/batch-ingest';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { AuthResolver } from './graphql/auth.resolver';
 import { ModelLifecycleResolver } from './graphql/model-lifecycle.resolver';
@@ -123,7 +123,14 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       history,
     );
     const { instrumentation } = telemetry;
-    const codec = createBatchCodec({ xsdPath: BATCH_XSD_PATH, maxXmlBytes: config.maxUploadBytes, instrumentation });
+    const uploads = await createBatchIngest({
+      xsdPath: BATCH_XSD_PATH,
+      maxXmlBytes: config.maxUploadBytes,
+      instrumentation,
+      xmlWorker: config.xmlDecodeWorker,
+      onXmlWorkerCrash: (exitCode) => logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
+    });
+    logger.info({ xmlDecoding: config.xmlDecodeWorker ? 'worker thread' : 'main thread' }, 'uploads decoder ready');
     const batches = new BatchScheduler({ maxBatchSize: config.batchMaxSize, ...config.batching }, (input, run) =>
       instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
     );
@@ -135,7 +142,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       registry,
       router: new TrafficRouter(registry, traffic),
       mirror,
-      codec,
+      ingest: uploads,
       maxSamplesPerRequest: config.maxSamplesPerRequest,
     });
     const admission = new PredictAdmission({
@@ -162,6 +169,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       authenticate: (credentials) => auth.authenticate(credentials),
       onStopped: async () => {
         await mirror.idle();
+        await uploads.close();
         store.close();
       },
     });

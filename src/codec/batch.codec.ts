@@ -1,15 +1,15 @@
-import { ErrorCode } from '../errors/error-code';
-import { GatewayError } from '../errors/gateway-error';
-import { emptyBatchError } from './batch-errors.factory';
-import { detectBatchFormat } from './detect-format';
 import { createNpyBatchDecoder } from './npy/npy-batch.decoder';
 import type { BatchDecoder, BatchExpectation, BatchFormat, SignalBatch } from './signal-batch';
 import { createLibxmlEngine } from './xml/libxml/libxml.engine';
 import { loadXsdSchema } from './xml/libxml/xsd-schema.loader';
 import { createXmlBatchDecoder } from './xml/xml-batch.decoder';
+import { formatOfUpload } from './upload-format';
 import { NO_INSTRUMENTATION, Stage, type Instrumentation } from '../telemetry/instrumentation';
 
-/** Decodes one uploaded file, whatever its format, into a {@link SignalBatch}; throws only `GatewayError`. */
+/**
+ * Decodes one uploaded file, whatever its format, into a {@link SignalBatch} on the calling thread; throws only
+ * `GatewayError`. Importing this module loads libxmljs2 into the importing thread (see `batch-ingest.ts`).
+ */
 export interface BatchCodec {
   decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch;
 }
@@ -46,17 +46,8 @@ export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
 export function composeBatchCodec(decoders: Readonly<Record<BatchFormat, BatchDecoder>>, instrumentation: Instrumentation = NO_INSTRUMENTATION): BatchCodec {
   return {
     decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch {
-      checkExpectation(expect);
-      if (bytes.length === 0) throw emptyBatchError('The uploaded file is empty.');
-      const format = detectBatchFormat(bytes, filename);
+      const format = formatOfUpload(bytes, filename, expect);
       return instrumentation.stageSync(Stage.DECODE, { format, bytes: bytes.length }, () => decoders[format].decode(bytes, expect), (batch) => ({ samples: batch.count }));
     },
   };
-}
-
-/** The expectation comes from a model's signature; a bad one is a gateway bug, not a client error. */
-function checkExpectation({ sampleLength, maxSamples }: BatchExpectation): void {
-  if (!Number.isSafeInteger(sampleLength) || sampleLength < 1 || !Number.isSafeInteger(maxSamples) || maxSamples < 1) {
-    throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'The model input contract is invalid.', {});
-  }
 }

@@ -30,3 +30,10 @@ export interface BatchDecoder {
   readonly format: BatchFormat;
   decode(bytes: Buffer, expect: BatchExpectation): SignalBatch;
 }
+
+/** A {@link BatchDecoder} that works off the calling thread; it owns that thread, hence `close`. */
+export interface AsyncBatchDecoder {
+  readonly format: BatchFormat;
+  decode(bytes: Buffer, expect: BatchExpectation): Promise<SignalBatch>;
+  close(): Promise<void>;
+}

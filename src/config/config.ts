@@ -37,6 +37,7 @@ const schema = z.object({
   INFERENCE_DEADLINE_MS: int(30_000, 1, 3_600_000),
   ORT_INTRA_OP_THREADS: int(0, 0, 256),
   ORT_ALLOW_SPINNING: z.enum(['0', '1']).default('0'),
+  XML_DECODE_WORKER: z.enum(['0', '1']).default('1'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -109,6 +110,8 @@ export interface Config {
   readonly ortIntraOpThreads: number;
   /** Whether ONNX Runtime's idle threads spin after a run (off: they sleep, leaving the cores to other sessions). */
   readonly ortAllowSpinning: boolean;
+  /** Whether XML uploads are parsed, validated and decoded on a worker thread (`XML_DECODE_WORKER`, default on). */
+  readonly xmlDecodeWorker: boolean;
   /** How long in-flight requests may take to finish after SIGTERM. */
   readonly shutdownTimeoutMs: number;
   /** Longest time a whole request may take (upload included) before the socket is closed. */
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     inferenceDeadlineMs: e.INFERENCE_DEADLINE_MS,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     ortAllowSpinning: e.ORT_ALLOW_SPINNING === '1',
+    xmlDecodeWorker: e.XML_DECODE_WORKER === '1',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: path.resolve(cwd, e.DATA_DIR),

@@ -1,4 +1,4 @@
-import type { BatchCodec } from '../codec/batch.codec';
+import type { BatchIngest } from '../codec/batch-ingest';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
@@ -50,7 +50,8 @@ export interface PredictionServiceOptions {
   readonly registry: ModelRegistry;
   readonly router: TrafficRouter;
   readonly mirror: TrafficMirror;
-  readonly codec: BatchCodec;
+  /** Turns uploads into batches (XML on a worker thread). */
+  readonly ingest: BatchIngest;
   readonly maxSamplesPerRequest: number;
   /** Spans and timings of each stage. */
   readonly instrumentation: Instrumentation;
@@ -78,7 +79,7 @@ export class PredictionService {
     try {
       const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
       const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
-      const batch = this.options.codec.decode(bytes, filename, expect);
+      const batch = await this.options.ingest.decode(bytes, filename, expect);
       const started = performance.now();
       let outputs: Float64Tensor;
       try {

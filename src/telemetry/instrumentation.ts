@@ -40,6 +40,20 @@ export interface RequestTarget {
   readonly route: string;
 }
 
+/**
+ * A stage that ran on another thread (the XML worker), timed there in wall-clock milliseconds since the epoch
+ * (`performance.timeOrigin + performance.now()`: each thread has its own `performance.now()` origin).
+ */
+export interface StageRecord {
+  readonly stage: Stage;
+  readonly attributes: StageAttributes;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly outcome?: StageOutcome;
+  /** The client-facing error code the stage failed with, if it failed. */
+  readonly failure?: string;
+}
+
 /** Spans and metrics for the stages of the current request. */
 export interface Instrumentation {
   /** Names the version the current request runs on: its span is tagged and its metrics are labelled with it. */
@@ -48,6 +62,8 @@ export interface Instrumentation {
   stage<T>(stage: Stage, attributes: StageAttributes, fn: () => Promise<T>, outcome?: (result: T) => StageOutcome): Promise<T>;
   /** Runs a synchronous stage in its own span. */
   stageSync<T>(stage: Stage, attributes: StageAttributes, fn: () => T, outcome?: (result: T) => StageOutcome): T;
+  /** Records stages that ran elsewhere as if they had run here, inside the current stage. */
+  replay(records: readonly StageRecord[]): void;
 }
 
 /** Instrumentation that records nothing: for tests and tools that build services without telemetry. */
@@ -55,4 +71,5 @@ export const NO_INSTRUMENTATION: Instrumentation = Object.freeze({
   target: () => undefined,
   stage: <T>(_stage: Stage, _attributes: StageAttributes, fn: () => Promise<T>) => fn(),
   stageSync: <T>(_stage: Stage, _attributes: StageAttributes, fn: () => T) => fn(),
+  replay: () => undefined,
 });

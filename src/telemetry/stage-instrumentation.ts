@@ -1,10 +1,10 @@
 import { SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
-import { isGatewayError } from '../errors/gateway-error';
 import { assertNever } from '../lib/assert-never';
 import type { GatewayMetrics } from './gateway-metrics';
-import { Stage, type Instrumentation, type RequestTarget, type StageAttributes, type StageOutcome } from './instrumentation';
+import { Stage, type Instrumentation, type RequestTarget, type StageAttributes, type StageOutcome, type StageRecord } from './instrumentation';
 import type { RequestScope, RequestScopes } from './request-scope';
+import { epochMs, failureCode } from './stage-recorder';
 
 /** Span attribute names of the gateway's own (namespaced, as OpenTelemetry asks for custom attributes). */
 export const Attr = {
@@ -26,9 +26,10 @@ export function markFailed(span: Span, code: string): void {
 /** A stage under way: the context its work runs in, and how it ends. */
 interface RunningStage {
   readonly context: Context;
-  end(outcome: StageOutcome | undefined): void;
+  /** Ends the stage, now or at `endedAt` (epoch ms). */
+  end(outcome: StageOutcome | undefined, endedAt?: number): void;
   /** Ends the stage as failed with the code clients see (unknown errors masked, as in responses). */
-  fail(error: unknown): void;
+  fail(code: string, endedAt?: number): void;
 }
 
 /** {@link Instrumentation} over OpenTelemetry spans (children of the request's GraphQL span) and Prometheus histograms. */
@@ -54,7 +55,7 @@ export class StageInstrumentation implements Instrumentation {
       running.end(outcome?.(result));
       return result;
     } catch (error) {
-      running.fail(error);
+      running.fail(failureCode(error));
       throw error;
     }
   }
@@ -66,32 +67,47 @@ export class StageInstrumentation implements Instrumentation {
       running.end(outcome?.(result));
       return result;
     } catch (error) {
-      running.fail(error);
+      running.fail(failureCode(error));
       throw error;
     }
   }
 
-  private begin(stage: Stage, attributes: StageAttributes): RunningStage {
+  replay(records: readonly StageRecord[]): void {
+    for (const { stage, attributes, startedAt, endedAt, outcome, failure } of records) {
+      const running = this.begin(stage, attributes, startedAt);
+      if (failure === undefined) running.end(outcome, endedAt);
+      else running.fail(failure, endedAt);
+    }
+  }
+
+  private begin(stage: Stage, attributes: StageAttributes, startedAt = epochMs()): RunningStage {
     const scope = this.scopes.current();
     // The active span is the enclosing stage's, or the operation's (set by the field middleware) at the top level.
-    const span = this.tracer.startSpan(stage, {}, context.active());
+    const span = this.tracer.startSpan(stage, { startTime: startedAt }, context.active());
     if (attributes.batchSize !== undefined) span.setAttribute(Attr.BATCH_SIZE, attributes.batchSize);
     if (attributes.bytes !== undefined) span.setAttribute(Attr.BYTES, attributes.bytes);
     if (scope !== undefined && scope.model !== 'none') span.setAttributes({ [Attr.MODEL]: scope.model, [Attr.VERSION]: Number(scope.version) });
-    const started = performance.now();
-    const end = (outcome: StageOutcome | undefined): void => this.end(stage, span, started, scope, attributes, outcome);
+    const end = (outcome: StageOutcome | undefined, endedAt = epochMs()): void =>
+      this.end(stage, span, (endedAt - startedAt) / 1000, scope, attributes, outcome, endedAt);
     return {
       context: trace.setSpan(context.active(), span),
       end,
-      fail: (error) => {
-        markFailed(span, isGatewayError(error) ? error.code : 'INTERNAL_SERVER_ERROR');
-        end(undefined);
+      fail: (code, endedAt) => {
+        markFailed(span, code);
+        end(undefined, endedAt);
       },
     };
   }
 
-  private end(stage: Stage, span: Span, started: number, scope: RequestScope | undefined, attributes: StageAttributes, outcome: StageOutcome | undefined): void {
-    const seconds = (performance.now() - started) / 1000;
+  private end(
+    stage: Stage,
+    span: Span,
+    seconds: number,
+    scope: RequestScope | undefined,
+    attributes: StageAttributes,
+    outcome: StageOutcome | undefined,
+    endedAt: number,
+  ): void {
     const labels = { model: scope?.model ?? 'none', version: scope?.version ?? 'none' };
     const format = outcome?.format ?? attributes.format;
     if (format !== undefined) span.setAttribute(Attr.FORMAT, format);
@@ -100,7 +116,7 @@ export class StageInstrumentation implements Instrumentation {
       // Only the whole decode counts: its inner steps report the same samples again.
       if (scope !== undefined && stage === Stage.DECODE) scope.samples += outcome.samples;
     }
-    span.end();
+    span.end(endedAt);
     const m = this.metrics;
     switch (stage) {
       case Stage.UPLOAD:

@@ -53,9 +53,11 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     await receiver.stop();
   });
 
-  const traceOf = async (traceId: string, last: string): Promise<ReceivedSpan[]> => {
-    await until(async () => receiver.spans().some((s) => s.traceId === traceId && s.name === last));
-    return receiver.spans().filter((s) => s.traceId === traceId);
+  /** The trace's spans once those named `last` have arrived (they end after the response, in any order). */
+  const traceOf = async (traceId: string, ...last: string[]): Promise<ReceivedSpan[]> => {
+    const arrived = (): ReceivedSpan[] => receiver.spans().filter((s) => s.traceId === traceId);
+    await until(async () => last.every((name) => arrived().some((s) => s.name === name)));
+    return arrived();
   };
 
   it('continues the client trace with the HTTP, GraphQL and stage spans, and names it in the response', async () => {
@@ -63,7 +65,7 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     const res = await predictTraced(admin, gateway.port, BATCH, traceId, clientSpan);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.extensions?.traceId).toBe(traceId);
-    const spans = await traceOf(traceId, 'POST');
+    const spans = await traceOf(traceId, 'POST', 'mutation Predict', 'graphql.response.encode');
     const named = (name: string) => spans.filter((s) => s.name === name);
     const [httpSpan] = named('POST');
     const [operation] = named('mutation Predict');
@@ -91,7 +93,7 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     const res = await predictTraced(admin, gateway.port, '<batch xmlns="urn:infergraph:batch:1"><sample>1 2', traceId, clientSpan);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('XML_MALFORMED');
     expect(res.body.extensions?.traceId).toBe(traceId);
-    const spans = await traceOf(traceId, 'POST');
+    const spans = await traceOf(traceId, 'POST', 'mutation Predict');
     const failed = spans.filter((s) => s.attributes['error.type'] !== undefined).map((s) => [s.name, s.attributes['error.type'], s.status.code]);
     expect(failed).toEqual(expect.arrayContaining([['mutation Predict', 'XML_MALFORMED', 2], ['batch.decode', 'XML_MALFORMED', 2], ['xml.parse', 'XML_MALFORMED', 2]]));
     expect(JSON.stringify(spans)).not.toMatch(/Premature end|libxml/i);

@@ -66,12 +66,18 @@ async function apiKey(admin: Endpoint, graphqlUrl: string, role: string): Promis
   return { url: graphqlUrl, headers: { 'x-api-key': key } };
 }
 
-/** Boots the gateway through the real composition root, with a fresh data folder and one credential per role. */
+/**
+ * Boots the gateway through the real composition root, with a fresh data folder and one credential per role.
+ *
+ * XML is decoded on the test's own thread: jest runs many files in one process, and once a unit test has loaded
+ * libxmljs2 there, no worker thread of that process can load it. The worker is tested with gateways started as
+ * their own processes (`gateway-process.ts`).
+ */
 export async function startGateway(
   env: Record<string, string> = {},
   overrides: BootstrapOverrides = {},
 ): Promise<RunningGateway> {
-  const config = loadConfig(testEnv(env), REPO_ROOT);
+  const config = loadConfig(testEnv({ XML_DECODE_WORKER: '0', ...env }), REPO_ROOT);
   const gateway = await bootstrap(config, overrides);
   const port = await gateway.start();
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import path from 'node:path';
 import { BATCH_XSD_PATH } from '../../../src/main';
-import { createBatchCodec } from '../../../src/codec/batch.codec';
+import { createBatchIngest } from '../../../src/codec/batch-ingest';
 import { BatchScheduler } from '../../../src/inference/batch-scheduler';
 import { ModelMonitor } from '../../../src/monitoring/model-monitor';
 import { PredictionService } from '../../../src/prediction/prediction.service';
@@ -86,7 +86,7 @@ describe('PredictionService with a shadow version', () => {
       registry,
       router: new TrafficRouter(registry, policies),
       mirror,
-      codec: createBatchCodec({ xsdPath: path.resolve(BATCH_XSD_PATH), maxXmlBytes: 1_000_000 }),
+      ingest: await createBatchIngest({ xsdPath: path.resolve(BATCH_XSD_PATH), maxXmlBytes: 1_000_000, xmlWorker: false }),
       maxSamplesPerRequest: 100,
       instrumentation: NO_INSTRUMENTATION,
       monitor: new ModelMonitor({ windowSamples: 10, minSamples: 1, alertPsi: 0.25 }),

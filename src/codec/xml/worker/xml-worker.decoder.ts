@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { ErrorCode } from '../../../errors/error-code';
+import { GatewayError } from '../../../errors/gateway-error';
+import { NO_INSTRUMENTATION, type Instrumentation } from '../../../telemetry/instrumentation';
+import type { AsyncBatchDecoder, BatchExpectation, SignalBatch } from '../../signal-batch';
+import { fromWireError, type XmlDecodeReply, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker.protocol';
+
+/** The worker's entry file, compiled or (under ts-node, whose hook the worker inherits) as source. */
+const WORKER_SCRIPT = path.join(__dirname, `xml-decode.worker${path.extname(__filename)}`);
+
+/** Settings of {@link XmlWorkerDecoder}. */
+export interface XmlWorkerDecoderOptions extends XmlWorkerData {
+  /** Receives the worker's stage timings, replayed inside the caller's current stage. */
+  readonly instrumentation?: Instrumentation;
+  /** Called when the worker dies unexpectedly (its requests fail; the next request starts a new worker). */
+  readonly onCrash?: (exitCode: number) => void;
+  /** Another worker entry speaking the same protocol (tests). */
+  readonly script?: string;
+}
+
+type WorkerState =
+  | { readonly kind: 'running'; readonly worker: Worker; readonly ready: Promise<void> }
+  | { readonly kind: 'crashed' }
+  | { readonly kind: 'closed' };
+
+interface Pending {
+  readonly worker: Worker;
+  readonly settle: (reply: XmlDecodeReply | GatewayError) => void;
+}
+
+/**
+ * Decodes XML batches on a worker thread, so that parsing one upload overlaps the inference and the HTTP work of
+ * others. There is one worker: libxmljs2 can be loaded by one thread per process (scale XML throughput with
+ * replicas). Requests are answered in the order they were sent; a crashed worker fails only the requests it held.
+ */
+export class XmlWorkerDecoder implements AsyncBatchDecoder {
+  readonly format = 'xml';
+  private state: WorkerState;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  private constructor(private readonly options: XmlWorkerDecoderOptions) {
+    this.state = this.spawn();
+  }
+
+  /** Starts the worker and waits until it has loaded the schema; a broken schema fails here, as in-thread. */
+  static async start(options: XmlWorkerDecoderOptions): Promise<XmlWorkerDecoder> {
+    const decoder = new XmlWorkerDecoder(options);
+    if (decoder.state.kind === 'running') await decoder.state.ready;
+    return decoder;
+  }
+
+  /** Takes ownership of `bytes` (its memory may be moved to the worker). */
+  async decode(bytes: Buffer, expect: BatchExpectation): Promise<SignalBatch> {
+    const reply = await this.send(bytes, expect);
+    if (reply instanceof GatewayError) throw reply;
+    (this.options.instrumentation ?? NO_INSTRUMENTATION).replay(reply.stages);
+    if (reply.kind === 'refused') throw fromWireError(reply.error);
+    return { format: 'xml', ids: reply.ids, count: reply.count, sampleLength: reply.sampleLength, values: reply.values };
+  }
+
+  async close(): Promise<void> {
+    const { state } = this;
+    this.state = { kind: 'closed' };
+    if (state.kind === 'running') await state.worker.terminate();
+  }
+
+  private async send(bytes: Buffer, expect: BatchExpectation): Promise<XmlDecodeReply | GatewayError> {
+    if (this.state.kind === 'crashed') this.state = this.spawn();
+    const state = this.state;
+    if (state.kind !== 'running') return new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
+    await state.ready;
+    // The worker may have died while this request waited: a message to it would never be answered.
+    if (this.state !== state) return workerFailure();
+    const id = this.nextId++;
+    const owned = ownedBytes(bytes);
+    const request: XmlDecodeRequest = { id, bytes: owned, expect };
+    return new Promise((settle) => {
+      this.pending.set(id, { worker: state.worker, settle });
+      state.worker.postMessage(request, [owned.buffer as ArrayBuffer]);
+    });
+  }
+
+  private spawn(): WorkerState {
+    const { xsdPath, maxXmlBytes } = this.options;
+    const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData });
+    // Idle, the worker must not keep the process alive; the server does while requests are in flight.
+    worker.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: XmlWorkerMessage) => {
+        if (message.kind === 'ready') resolve();
+        else if (message.kind === 'unusable') reject(fromWireError(message.error));
+        else this.settle(message);
+      });
+      worker.once('exit', (code) => {
+        reject(workerFailure());
+        this.onExit(worker, code);
+      });
+    });
+    // Whoever awaits `ready` sees the failure; an unobserved one must not crash the process.
+    ready.catch(() => undefined);
+    // Errors thrown in the worker end it; 'exit' (above) does the cleaning up.
+    worker.on('error', () => undefined);
+    return { kind: 'running', worker, ready };
+  }
+
+  private settle(reply: XmlDecodeReply): void {
+    const pending = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    pending?.settle(reply);
+  }
+
+  private onExit(worker: Worker, code: number): void {
+    for (const [id, pending] of this.pending) {
+      if (pending.worker !== worker) continue;
+      this.pending.delete(id);
+      pending.settle(workerFailure());
+    }
+    if (this.state.kind === 'running' && this.state.worker === worker) {
+      this.state = { kind: 'crashed' };
+      this.options.onCrash?.(code);
+    }
+  }
+}
+
+/** A transferable copy of the upload unless the Buffer already owns its whole memory (large uploads do). */
+function ownedBytes(bytes: Buffer): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  return whole ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : new Uint8Array(bytes);
+}
+
+function workerFailure(): GatewayError {
+  return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'The XML batch could not be decoded.');
+}

@@ -1,0 +1,54 @@
+import { ErrorCode } from '../../../errors/error-code';
+import { GatewayError, isGatewayError, type ErrorDetails } from '../../../errors/gateway-error';
+import type { StageRecord } from '../../../telemetry/instrumentation';
+import type { BatchExpectation } from '../../signal-batch';
+
+/** What the XML worker is started with. */
+export interface XmlWorkerData {
+  readonly xsdPath: string;
+  readonly maxXmlBytes: number;
+}
+
+/** One document to decode; `bytes` is transferred, not copied. */
+export interface XmlDecodeRequest {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly expect: BatchExpectation;
+}
+
+/** A `GatewayError` as it crosses the thread boundary (classes do not survive structured cloning). */
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details: ErrorDetails;
+}
+
+/** Everything the worker says: once `ready` (or `unusable`), then one reply per request, in request order. */
+export type XmlWorkerMessage =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'unusable'; readonly error: WireError }
+  | {
+      readonly kind: 'decoded';
+      readonly id: number;
+      readonly ids: string[];
+      readonly count: number;
+      readonly sampleLength: number;
+      /** Transferred: the main thread hands this very buffer to ONNX Runtime. */
+      readonly values: Float64Array;
+      readonly stages: StageRecord[];
+    }
+  | { readonly kind: 'refused'; readonly id: number; readonly error: WireError; readonly stages: StageRecord[] };
+
+/** The replies to a request (everything but the start-up messages). */
+export type XmlDecodeReply = Extract<XmlWorkerMessage, { readonly id: number }>;
+
+/** Anything but a `GatewayError` is masked, exactly as it would be in a response. */
+export function toWireError(error: unknown): WireError {
+  if (isGatewayError(error)) return { code: error.code, message: error.message, details: error.details };
+  return { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The XML batch could not be decoded.', details: {} };
+}
+
+/** The `GatewayError` a {@link WireError} stands for. */
+export function fromWireError(error: WireError): GatewayError {
+  return new GatewayError(error.code, error.message, error.details);
+}

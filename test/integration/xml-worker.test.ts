@@ -1,0 +1,73 @@
+/**
+ * XML decoding on the worker thread, as production runs it: a gateway process of its own (in jest's processes a
+ * unit test may already have loaded libxmljs2 on the main thread, which keeps any worker from loading it).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { loginAs, TEST_ADMIN } from '../support/gateway';
+import { startProcess, type Started } from '../support/gateway-process';
+import { upload, type Endpoint, type PredictionJson } from '../support/graphql-client';
+import { npyBytes } from '../support/npy';
+import { directRun, HELDOUT, readNpy, sameBits } from '../support/reference';
+import { xmlBatch } from '../support/xml';
+
+jest.setTimeout(120_000);
+
+const FROM_SOURCE = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+const inputs = readNpy(path.join(HELDOUT, 'inputs.npy'));
+const values = inputs.data as Float64Array;
+const [count = 0, length = 0] = inputs.shape;
+const heldoutXml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
+const flat = (prediction: PredictionJson | undefined): Float64Array => Float64Array.from(prediction?.outputs.flat() ?? []);
+
+let gateway: Started;
+let admin: Endpoint;
+let direct: Float64Array;
+beforeAll(async () => {
+  gateway = await startProcess({}, FROM_SOURCE);
+  admin = await loginAs(`http://127.0.0.1:${gateway.port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
+  direct = await directRun(values, [length, 1]);
+});
+afterAll(async () => {
+  gateway.child.kill('SIGTERM');
+  await gateway.exited;
+});
+
+describe('XML decoding on the worker thread (gateway process)', () => {
+  it('decodes the committed held-out XML off the main thread, outputs bit-identical to direct ONNX Runtime runs', async () => {
+    expect(gateway.output()).toMatch(/"xmlDecoding":"worker thread"[^\n]*uploads decoder ready/);
+    const res = await upload(admin, heldoutXml, { filename: 'inputs.xml' });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.predict.shape).toEqual([count, 2]);
+    expect(sameBits(flat(res.body.data?.predict), direct)).toBe(true);
+  });
+
+  it.each([
+    ['a DOCTYPE', '<!DOCTYPE batch [<!ENTITY x "1">]><batch xmlns="urn:infergraph:batch:1"><sample>&x;</sample></batch>', 'XML_FORBIDDEN_DECLARATION'],
+    ['a truncated document', '<batch xmlns="urn:infergraph:batch:1"><sample>1 2', 'XML_MALFORMED'],
+    ['an element the schema does not know', '<batch xmlns="urn:infergraph:batch:1"><signal>1</signal></batch>', 'XML_SCHEMA_INVALID'],
+    ['a sample of the wrong length', xmlBatch(['1 2 3']), 'WRONG_SAMPLE_LENGTH'],
+    ['a NaN value', xmlBatch([`NaN ${'0 '.repeat(length - 1)}`]), 'NON_FINITE_VALUE'],
+  ])('refuses %s with its code and keeps serving', async (_what, document, code) => {
+    const res = await upload(admin, document, { filename: 'bad.xml' });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe(code);
+    expect(JSON.stringify(res.body)).not.toMatch(/\/work\/|node_modules|\.ts:\d+/);
+    const after = await upload(admin, heldoutXml, { filename: 'inputs.xml' });
+    expect(sameBits(flat(after.body.data?.predict), direct)).toBe(true);
+  });
+
+  it('answers concurrent XML and NPY uploads of different batches, each with its own rows', async () => {
+    const slice = (from: number, n: number): Float64Array => values.subarray(from * length, (from + n) * length);
+    const jobs = Array.from({ length: 8 }, (_, i) => {
+      const [from, n] = [i * 3, 3 + (i % 4)];
+      const file = i % 2 === 0 ? xmlBatch(Array.from({ length: n }, (_, s) => Array.from(slice(from + s, 1), String).join(' '))) : npyBytes({ descr: '<f8', shape: [n, length, 1], data: slice(from, n) });
+      return { from, n, response: upload(admin, file, { filename: i % 2 === 0 ? 'b.xml' : 'b.npy' }) };
+    });
+    for (const { from, n, response } of jobs) {
+      const res = await response;
+      expect(res.body.errors).toBeUndefined();
+      expect(sameBits(flat(res.body.data?.predict), direct.subarray(from * 2, (from + n) * 2))).toBe(true);
+    }
+  });
+});
