@@ -19,6 +19,7 @@ import { UserResolver } from './graphql/user.resolver';
 import type { InferenceBackend } from './inference/backend';
 import { BatchScheduler } from './inference/batch-scheduler';
 import { OrtBackend } from './inference/onnx/ort.backend';
+import { OrtWorkerBackend } from './inference/onnx/ort-worker.backend';
 import { PredictAdmission } from './limits/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
 import { driftScores, ModelMonitor } from './monitoring/model-monitor';
@@ -90,7 +91,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     await ensureAdmin(auth, config, logger);
 
-    const backend = overrides.backend ?? new OrtBackend({ intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning });
+    const backend = overrides.backend ?? ortBackend(config, logger);
     const journal = storeJournal(store.modelEvents);
     const aliases = storeAliasBook(store.modelAliases);
     const { modelsDir, batchMaxSize } = config;
@@ -170,6 +171,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       onStopped: async () => {
         await mirror.idle();
         await uploads.close();
+        if (backend instanceof OrtWorkerBackend) await backend.close();
         store.close();
       },
     });
@@ -177,6 +179,13 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     store.close();
     throw error;
   }
+}
+
+/** ONNX Runtime on its worker thread (production) or on the main thread. */
+function ortBackend(config: Config, logger: Logger): OrtBackend | OrtWorkerBackend {
+  const options = { intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning };
+  if (!config.ortWorkerThread) return new OrtBackend(options);
+  return new OrtWorkerBackend(options, (exitCode) => logger.fatal({ exitCode }, 'inference worker died; every model session is lost'));
 }
 
 async function main(): Promise<void> {

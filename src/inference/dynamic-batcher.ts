@@ -1,6 +1,7 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from './backend';
+import { sharedFloat64Array } from '../lib/worker-thread';
 
 /** Time as the batcher sees it; tests replace it with a hand-moved clock. */
 export interface BatcherClock {
@@ -184,7 +185,7 @@ export class DynamicBatcher {
     const len = this.sampleLength;
     const [only] = slices;
     if (slices.length === 1 && only !== undefined) return only.request.values.subarray(only.offset * len, (only.offset + only.count) * len);
-    const data = new Float64Array(size * len);
+    const data = sharedFloat64Array(size * len);
     let at = 0;
     for (const { request, offset, count } of slices) {
       data.set(request.values.subarray(offset * len, (offset + count) * len), at * len);

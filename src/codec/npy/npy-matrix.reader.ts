@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../errors/error-code';
 import { GatewayError } from '../../errors/gateway-error';
 import { malformed, parseNpyHeader } from './npy-header.parser';
+import { sharedFloat64Array } from '../../lib/worker-thread';
 
 /** The element types the gateway reads: little-endian float64 and float32. */
 export type NpyFloatType = 'f8' | 'f4';
@@ -53,7 +54,8 @@ export function inspectNpyMatrix(bytes: Uint8Array): NpyMatrixLayout {
 /**
  * Reads the values of a checked matrix as float64. For aligned float64 data on a little-endian host the result is a
  * view of `bytes` (no copy: the upload is not held twice); otherwise the values are copied (unaligned data) or
- * widened (float32, exactly, as every float32 is a float64).
+ * widened (float32, exactly, as every float32 is a float64) into shared memory, which the inference worker reads in
+ * place, as it does the upload itself (see `upload-source.ts`).
  */
 export function readNpyValues(bytes: Uint8Array, layout: NpyMatrixLayout): Float64Array {
   const n = layout.count * layout.sampleLength;
@@ -62,10 +64,12 @@ export function readNpyValues(bytes: Uint8Array, layout: NpyMatrixLayout): Float
   const end = layout.dataOffset + n * ITEM_SIZE[layout.dtype];
   if (layout.dtype === 'f8') {
     if (start % 8 === 0) return new Float64Array(bytes.buffer, start, n);
-    return alignedCopy(new Float64Array(n), bytes.subarray(layout.dataOffset, end));
+    return alignedCopy(sharedFloat64Array(n), bytes.subarray(layout.dataOffset, end));
   }
   const floats = start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : alignedCopy(new Float32Array(n), bytes.subarray(layout.dataOffset, end));
-  return new Float64Array(floats);
+  const widened = sharedFloat64Array(n);
+  widened.set(floats);
+  return widened;
 }
 
 /** Copies raw bytes into a freshly allocated (hence aligned) typed array. Never `Buffer#slice`: it does not copy. */
@@ -76,7 +80,7 @@ function alignedCopy<T extends Float64Array | Float32Array>(target: T, source: U
 
 function readWithDataView(bytes: Uint8Array, layout: NpyMatrixLayout, n: number): Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, n * ITEM_SIZE[layout.dtype]);
-  const out = new Float64Array(n);
+  const out = sharedFloat64Array(n);
   for (let i = 0; i < n; i++) out[i] = layout.dtype === 'f8' ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
   return out;
 }

@@ -19,6 +19,7 @@ import {
 } from './xml-batch.contract';
 import { guardXmlBytes } from './xml-bytes.guard';
 import type { XmlDocumentView, XmlEngine, XmlName, XmlSchemaViolation } from './xml-engine.port';
+import { sharedFloat64Array } from '../../lib/worker-thread';
 
 /** How many schema problems are returned in `details.errors`. */
 const MAX_REPORTED_VIOLATIONS = 5;
@@ -74,7 +75,8 @@ function readSamples(document: XmlDocumentView, expect: BatchExpectation): Signa
   if (samples.length === 0) throw emptyBatchError();
   if (samples.length > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples.length);
 
-  const values = new Float64Array(samples.length * sampleLength);
+  // Shared memory: the XML worker hands it over, and the inference worker reads it, without a copy.
+  const values = sharedFloat64Array(samples.length * sampleLength);
   const ids: string[] = new Array<string>(samples.length);
   samples.forEach((sample, index) => {
     const id = sample.attribute(SAMPLE_ID_ATTRIBUTE) ?? String(index);

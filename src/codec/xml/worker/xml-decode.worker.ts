@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
+import { isShared } from '../../../lib/worker-thread';
 import { StageRecorder } from '../../../telemetry/stage-recorder';
 import type { BatchDecoder } from '../../signal-batch';
 import { createLibxmlEngine } from '../libxml/libxml.engine';
@@ -33,7 +34,8 @@ port.on('message', ({ id, bytes, expect }: XmlDecodeRequest) => {
   try {
     const batch = decoder.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), expect);
     const { ids, count, sampleLength, values } = batch;
-    post({ kind: 'decoded', id, ids: [...ids], count, sampleLength, values, stages: recorder.take() }, [values.buffer as ArrayBuffer]);
+    // The decoder writes into shared memory; anything else would be moved.
+    post({ kind: 'decoded', id, ids: [...ids], count, sampleLength, values, stages: recorder.take() }, isShared(values) ? [] : [values.buffer as ArrayBuffer]);
   } catch (error) {
     post({ kind: 'refused', id, error: toWireError(error), stages: recorder.take() });
   }

@@ -1,14 +1,11 @@
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { ErrorCode } from '../../../errors/error-code';
 import { GatewayError } from '../../../errors/gateway-error';
+import { isShared, startWorker } from '../../../lib/worker-thread';
 import { NO_INSTRUMENTATION, type Instrumentation } from '../../../telemetry/instrumentation';
 import type { AsyncBatchDecoder, BatchExpectation, SignalBatch } from '../../signal-batch';
 import { fromWireError, type XmlDecodeReply, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker.protocol';
-
-/** The worker's entry file, compiled or (under ts-node, whose hook the worker inherits) as source. */
-const WORKER_SCRIPT = path.join(__dirname, `xml-decode.worker${path.extname(__filename)}`);
 
 /** Settings of {@link XmlWorkerDecoder}. */
 export interface XmlWorkerDecoderOptions extends XmlWorkerData {
@@ -79,13 +76,14 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
     const request: XmlDecodeRequest = { id, bytes: owned, expect };
     return new Promise((settle) => {
       this.pending.set(id, { worker: state.worker, settle });
-      state.worker.postMessage(request, [owned.buffer as ArrayBuffer]);
+      state.worker.postMessage(request, isShared(owned) ? [] : [owned.buffer as ArrayBuffer]);
     });
   }
 
   private spawn(): WorkerState {
     const { xsdPath, maxXmlBytes } = this.options;
-    const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData });
+    const options = { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData };
+    const worker = this.options.script === undefined ? startWorker(__filename, 'xml-decode.worker', options) : new Worker(this.options.script, options);
     // Idle, the worker must not keep the process alive; the server does while requests are in flight.
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
@@ -125,9 +123,13 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
   }
 }
 
-/** A transferable copy of the upload unless the Buffer already owns its whole memory (large uploads do). */
+/**
+ * The upload as the worker may have it: shared memory (uploads are read into it) as is; otherwise its own memory,
+ * moved, or a copy when the Buffer is a slice of memory it does not own (Node's small-buffer pool).
+ */
 function ownedBytes(bytes: Buffer): Uint8Array {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  if (isShared(bytes)) return bytes;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   return whole ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : new Uint8Array(bytes);
 }
 

@@ -9,7 +9,7 @@ export interface XmlWorkerData {
   readonly maxXmlBytes: number;
 }
 
-/** One document to decode; `bytes` is transferred, not copied. */
+/** One document to decode; `bytes` is shared or moved, not copied. */
 export interface XmlDecodeRequest {
   readonly id: number;
   readonly bytes: Uint8Array;
@@ -33,7 +33,7 @@ export type XmlWorkerMessage =
       readonly ids: string[];
       readonly count: number;
       readonly sampleLength: number;
-      /** Transferred: the main thread hands this very buffer to ONNX Runtime. */
+      /** Shared (or moved), not copied: the main thread hands this very memory to ONNX Runtime. */
       readonly values: Float64Array;
       readonly stages: StageRecord[];
     }
