@@ -5,6 +5,8 @@ import { migrate } from './migrations';
 
 /** An open, migrated SQLite connection. Only `src/store/` sees this type. */
 export type Database = BetterSqlite3.Database;
+/** A prepared statement, kept by repositories that run one per request. */
+export type Statement = BetterSqlite3.Statement;
 
 /** Name of the database file inside the data folder. */
 export const DATABASE_FILE = 'infergraph.db';
