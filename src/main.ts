@@ -132,7 +132,9 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       onXmlWorkerCrash: (exitCode) => logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
     });
     logger.info({ xmlDecoding: config.xmlDecodeWorker ? 'worker thread' : 'main thread' }, 'uploads decoder ready');
-    const batches = new BatchScheduler({ maxBatchSize: config.batchMaxSize, ...config.batching }, (input, run) =>
+    // The inference worker queues runs itself: a full batch may wait there while another runs.
+    const maxRunsInFlight = backend instanceof OrtWorkerBackend ? 2 : 1;
+    const batches = new BatchScheduler({ maxBatchSize: config.batchMaxSize, ...config.batching, maxRunsInFlight }, (input, run) =>
       instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
     );
     const predictions = new PredictionService({

@@ -10,6 +10,8 @@ export interface BatchingOptions {
   readonly maxDelayMs: number;
   /** Samples that may wait per version before `OVERLOADED`. */
   readonly maxQueuedSamples: number;
+  /** Full batches handed to a session while another runs (see `DynamicBatcherOptions.maxRunsInFlight`). */
+  readonly maxRunsInFlight?: number;
   readonly clock?: BatcherClock;
 }
 
@@ -43,6 +45,7 @@ export class BatchScheduler {
         sampleDims: plan.sampleDims,
         run: (input) => this.around(input, () => session.run(input)),
         onTheirWay: inFlight,
+        maxRunsInFlight: this.options.maxRunsInFlight ?? 1,
         ...(this.options.clock ? { clock: this.options.clock } : {}),
       });
       this.batchers.set(session, batcher);

@@ -38,6 +38,12 @@ export interface DynamicBatcherOptions {
   readonly clock?: BatcherClock;
   readonly onBatch?: (report: BatchReport) => void;
   /**
+   * Full batches that may be handed to the model while another runs (default 1: one at a time). A backend with a
+   * queue of its own (the inference worker) then starts the next full batch the moment one ends, without waiting for
+   * the event loop to hand it over; partial batches still wait for the run to end, gathering company meanwhile.
+   */
+  readonly maxRunsInFlight?: number;
+  /**
    * Requests for this model version admitted but not yet here (still uploading or decoding). With none on their way
    * a lone sample starts at once instead of waiting `maxDelayMs` for company that is not coming. Default: assume some.
    */
@@ -67,7 +73,8 @@ interface Slice {
 
 /**
  * Combines the samples of concurrent requests of one model version into batches of up to `maxBatchSize`. One batch
- * runs at a time; while it runs, the next one forms from whatever arrives, and starts as soon as it ends. With nothing
+ * runs at a time (or, with `maxRunsInFlight`, full batches are handed over while one runs); while it runs, the next
+ * one forms from whatever arrives, and starts as soon as it ends. With nothing
  * running, a batch starts when it is full, when no other request is on its way, or `maxDelayMs` after its first
  * sample arrived. Requests take turns (those
  * in fewer batches so far go first), so a large upload cannot starve small ones. Outputs go back to each request
@@ -77,7 +84,8 @@ interface Slice {
 export class DynamicBatcher {
   private queue: Pending[] = [];
   private queuedSamples = 0;
-  private running = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   private timer: unknown;
   /** Samples per millisecond of running, smoothed: the basis of the retry hint. */
   private rate = 0;
@@ -89,6 +97,7 @@ export class DynamicBatcher {
   constructor(private readonly options: DynamicBatcherOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.sampleLength = options.sampleDims.reduce((a, b) => a * b, 1);
+    this.maxInFlight = Math.max(1, options.maxRunsInFlight ?? 1);
   }
 
   /** Samples waiting for a batch. */
@@ -119,7 +128,11 @@ export class DynamicBatcher {
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.queue.length === 0) return;
+    if (this.inFlight > 0) {
+      if (this.queuedSamples >= this.options.maxBatchSize) this.startNow();
+      return;
+    }
     const coming = this.options.onTheirWay === undefined ? 1 : this.options.onTheirWay() - this.held;
     if (this.queuedSamples >= this.options.maxBatchSize || coming <= 0) {
       this.startNow();
@@ -134,7 +147,7 @@ export class DynamicBatcher {
   private startNow(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.running) return;
+    if (this.inFlight >= this.maxInFlight) return;
     void this.runBatch();
   }
 
@@ -142,7 +155,7 @@ export class DynamicBatcher {
     this.dropExpired();
     const slices = this.take();
     if (slices.length === 0) return;
-    this.running = true;
+    this.inFlight += 1;
     const size = slices.reduce((n, s) => n + s.count, 0);
     const started = this.clock.now();
     try {
@@ -154,9 +167,9 @@ export class DynamicBatcher {
     } catch (error) {
       for (const { request } of slices) this.fail(request, error);
     } finally {
-      this.running = false;
-      // Samples that arrived during the run have waited already: the next batch starts at once.
-      if (this.queue.length > 0) this.startNow();
+      this.inFlight -= 1;
+      // Samples that arrived during the run have waited already: once nothing runs, the next batch starts at once.
+      if (this.queue.length > 0 && (this.inFlight === 0 || this.queuedSamples >= this.options.maxBatchSize)) this.startNow();
     }
   }
 

@@ -98,6 +98,27 @@ describe('DynamicBatcher', () => {
     expect((await Promise.all(late)).map(rows)).toEqual([[100], [200, 201]]);
   });
 
+  it('with two runs in flight, hands over a full batch while one runs but keeps a partial one until a run ends', async () => {
+    const { clock, runs, batcher } = harness({ maxRunsInFlight: 2 });
+    const first = batcher.submit(samples(0, 4), 4);
+    const second = batcher.submit(samples(10, 4), 4);
+    const third = batcher.submit(samples(20, 4), 4);
+    const partial = batcher.submit(samples(30, 1), 1);
+    clock.advance(100);
+    expect(runs.map((r) => rows(r.input))).toEqual([[0, 1, 2, 3], [10, 11, 12, 13]]); // two full batches, no third
+    runs[1]?.finish(); // the second ends first: outputs still reach their own request
+    expect(rows(await second)).toEqual([10, 11, 12, 13]);
+    await settle();
+    expect(runs.map((r) => r.input.dims[0])).toEqual([4, 4, 4]); // the full one goes, the lone sample still waits
+    runs[0]?.finish();
+    runs[2]?.finish();
+    expect((await Promise.all([first, third])).map(rows)).toEqual([[0, 1, 2, 3], [20, 21, 22, 23]]);
+    await settle();
+    expect(runs.map((r) => r.input.dims[0])).toEqual([4, 4, 4, 1]);
+    runs[3]?.finish();
+    expect(rows(await partial)).toEqual([30]);
+  });
+
   it('lets requests take turns, so a large upload cannot starve a small one', async () => {
     const { clock, runs, batcher } = harness();
     const large = batcher.submit(samples(0, 10), 10);
