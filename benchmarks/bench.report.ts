@@ -8,10 +8,33 @@ export interface LoadFigure {
   readonly failed: number;
 }
 
+/** Direct `InferenceSession.run` at one batch size. */
+export interface DirectFigure {
+  readonly batch: number;
+  readonly samplesPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** The direct run a target compares with, measured right before and right after the gateway phase it judges. */
+export interface Baseline {
+  readonly model: string;
+  readonly before: DirectFigure;
+  readonly after: DirectFigure;
+}
+
+/** Keys of {@link BenchResults.baselines}, one per target that compares with ONNX Runtime. */
+export type BaselineKey = 'npy4' | 'xml4' | 'large64' | 'latency1';
+
 /** Everything `bench.ts` measures in one run. */
 export interface BenchResults {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; quick: boolean; threads: number };
-  direct: Record<string, { batch: number; samplesPerSecond: number; p50: number; p99: number }[]>;
+  direct: Record<string, DirectFigure[]>;
+  /**
+   * The machine's speed drifts over a run (a shared 2-core VM: direct batch-32 throughput has varied 1.5–3.5k
+   * samples/s between runs), so each ratio uses the direct run measured beside its own phase.
+   */
+  baselines: Partial<Record<BaselineKey, Baseline>>;
   /** By batching `on`/`off`, then by workload: `npy32`, `xml32`, `one`, `oneLarge`. */
   gateway: Record<string, Record<string, LoadFigure[]>>;
   floors: { xmllintMs: number; bareHttp: LoadFigure[]; bareLatency: { p50: number; p99: number } };
@@ -30,20 +53,24 @@ interface Target {
   readonly holds: boolean;
 }
 
+/** The mean of a baseline's two measurements. */
+function baseline(r: BenchResults, key: BaselineKey): { samplesPerSecond: number; p50: number } {
+  const b = r.baselines[key];
+  if (b === undefined) return { samplesPerSecond: NaN, p50: NaN };
+  return { samplesPerSecond: (b.before.samplesPerSecond + b.after.samplesPerSecond) / 2, p50: (b.before.p50 + b.after.p50) / 2 };
+}
+
 function targets(r: BenchResults): Target[] {
-  const small32 = r.direct['ecg-rhythm']?.find((d) => d.batch === 32);
-  const small1 = r.direct['ecg-rhythm']?.find((d) => d.batch === 1);
-  const large32 = r.direct['ecg-rhythm-large']?.find((d) => d.batch === 32);
   const on = r.gateway['on'] ?? {};
   const npy4 = on['npy32']?.find((x) => x.connections === 4);
   const xml4 = on['xml32']?.find((x) => x.connections === 4);
   const large64 = on['oneLarge']?.find((x) => x.connections === 64);
 
-  const npyRatio = (npy4?.samplesPerSecond ?? NaN) / (small32?.samplesPerSecond ?? NaN);
-  const xmlFloor = 32 / (((r.floors.xmllintMs + (small32?.p50 ?? NaN)) / 1000));
+  const npyRatio = (npy4?.samplesPerSecond ?? NaN) / baseline(r, 'npy4').samplesPerSecond;
+  const xmlFloor = 32 / ((r.floors.xmllintMs + baseline(r, 'xml4').p50) / 1000);
   const xmlRatio = (xml4?.samplesPerSecond ?? NaN) / xmlFloor;
-  const largeRatio = (large64?.samplesPerSecond ?? NaN) / (large32?.samplesPerSecond ?? NaN);
-  const overhead = r.oneSampleLatency.p50 - (small1?.p50 ?? NaN);
+  const largeRatio = (large64?.samplesPerSecond ?? NaN) / baseline(r, 'large64').samplesPerSecond;
+  const overhead = r.oneSampleLatency.p50 - baseline(r, 'latency1').p50;
   const bare = r.floors.bareLatency.p50;
   const rss = r.memory.series.map((s) => s.rssBytes);
   const first = rss[0] ?? NaN;
@@ -82,7 +109,15 @@ export function report(r: BenchResults): string {
     '|---|---|---|---|',
     ...targets(r).map((t) => `| ${t.name} | ${t.measured} | ${t.goal} | ${t.holds ? 'yes' : '**no**'} |`),
     '',
-    '## Direct ONNX Runtime (`InferenceSession.run`, the gateway\'s session options)',
+    '## Baselines beside each target',
+    '',
+    'Direct `InferenceSession.run` measured right before and right after the gateway phase a target judges; the ratio uses their mean.',
+    '',
+    '| target phase | model | batch | before: samples/s, p50 ms | after: samples/s, p50 ms |',
+    '|---|---|---:|---:|---:|',
+    ...Object.entries(r.baselines).map(([key, b]) => `| ${key} | ${b.model} | ${b.before.batch} | ${f(b.before.samplesPerSecond, 1)}, ${f(b.before.p50)} | ${f(b.after.samplesPerSecond, 1)}, ${f(b.after.p50)} |`),
+    '',
+    '## Direct ONNX Runtime (`InferenceSession.run`, the gateway\'s session options, at the start of the run)',
     '',
     '| model | batch | samples/s | p50 ms | p99 ms |',
     '|---|---:|---:|---:|---:|',

@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OrtBackend } from '../src/inference/onnx/ort.backend';
-import { report, type BenchResults, type LoadFigure } from './bench.report';
+import { report, type BaselineKey, type BenchResults, type DirectFigure, type LoadFigure } from './bench.report';
 
 const ROOT = path.resolve(__dirname, '..');
 const L = 5000;
@@ -69,14 +69,14 @@ async function multipart(file: Buffer | string, filename: string, model: ModelNa
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Direct `InferenceSession.run` on the gateway's backend: samples/s and latency percentiles (ms) per batch size. */
-async function direct(model: ModelName, batch: number, values: Float64Array): Promise<{ batch: number; samplesPerSecond: number; p50: number; p99: number }> {
+async function direct(model: ModelName, batch: number, values: Float64Array, seconds = DURATION_S * 0.5): Promise<DirectFigure> {
   const backend = new OrtBackend({ intraOpNumThreads: THREADS, allowSpinning: false });
   const session = await backend.open(path.join(ROOT, 'models', model, '1', 'model.onnx'));
   try {
     const input = { data: values.subarray(0, batch * L), dims: [batch, L, 1] };
     for (let i = 0; i < 3; i += 1) await session.run(input);
     const times: number[] = [];
-    const until = performance.now() + DURATION_S * 1000 * 0.5;
+    const until = performance.now() + seconds * 1000;
     while (performance.now() < until || times.length < 5) {
       const t = performance.now();
       await session.run(input);
@@ -191,10 +191,18 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick, threads: THREADS },
     direct: {},
+    baselines: {},
     gateway: {},
     floors: { xmllintMs: NaN, bareHttp: [], bareLatency: { p50: NaN, p99: NaN } },
     oneSampleLatency: { p50: NaN, p99: NaN },
     memory: { peakRssBytes: NaN, series: [] },
+  };
+  /** Runs a gateway phase between two direct runs of `model` at `batch` (the gateway idle), kept as its baseline. */
+  const beside = async <T>(key: BaselineKey, model: ModelName, batch: number, phase: () => Promise<T>): Promise<T> => {
+    const before = await direct(model, batch, values, DURATION_S * 0.25);
+    const result = await phase();
+    results.baselines[key] = { model, before, after: await direct(model, batch, values, DURATION_S * 0.25) };
+    return result;
   };
   for (const model of MODELS) results.direct[model] = [await direct(model, 1, values), await direct(model, 8, values), await direct(model, 32, values)];
 
@@ -224,12 +232,19 @@ async function main(): Promise<void> {
     if (batching === 'on') {
       figures['npy32'] = [];
       figures['xml32'] = [];
-      for (const c of [1, 4, 16]) figures['npy32'].push(await load(gw.url, h(bodies.npy32.contentType), bodies.npy32.body, c, 32));
-      for (const c of [1, 4, 16]) figures['xml32'].push(await load(gw.url, h(bodies.xml32.contentType), bodies.xml32.body, c, 32));
+      for (const c of [1, 4, 16]) {
+        const phase = () => load(gw.url, h(bodies.npy32.contentType), bodies.npy32.body, c, 32);
+        figures['npy32'].push(c === 4 ? await beside('npy4', 'ecg-rhythm', 32, phase) : await phase());
+      }
+      for (const c of [1, 4, 16]) {
+        const phase = () => load(gw.url, h(bodies.xml32.contentType), bodies.xml32.body, c, 32);
+        figures['xml32'].push(c === 4 ? await beside('xml4', 'ecg-rhythm', 32, phase) : await phase());
+      }
     }
     figures['one'] = [await load(gw.url, h(bodies.one.contentType), bodies.one.body, 1, 1), await load(gw.url, h(bodies.one.contentType), bodies.one.body, 64, 1)];
-    if (batching === 'on') results.oneSampleLatency = await latency(gw.url, h(bodies.one.contentType), bodies.one.body);
-    figures['oneLarge'] = [await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 1, 1), await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 64, 1)];
+    if (batching === 'on') results.oneSampleLatency = await beside('latency1', 'ecg-rhythm', 1, () => latency(gw.url, h(bodies.one.contentType), bodies.one.body));
+    const large64 = () => load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 64, 1);
+    figures['oneLarge'] = [await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 1, 1), batching === 'on' ? await beside('large64', 'ecg-rhythm-large', 32, large64) : await large64()];
     if (batching === 'on') {
       // Resident memory across 10,000 one-sample requests after the traffic above (the warm-up).
       const total = quick ? 2_000 : 10_000;
