@@ -10,6 +10,13 @@ export interface OrtBackendOptions {
    * of one session but burns the cores other sessions (a shadow, another model) and the event loop need.
    */
   readonly allowSpinning: boolean;
+  /** Graph optimisations applied when a session opens (default `all`; `benchmarks/session-options.ts` compares). */
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ONNX Runtime's CPU memory arena, which keeps freed buffers for the next run (default on). */
+  readonly enableCpuMemArena?: boolean;
+  /** `parallel` runs independent branches of the graph at once on `interOpNumThreads` threads (default `sequential`). */
+  readonly executionMode?: 'sequential' | 'parallel';
+  readonly interOpNumThreads?: number;
 }
 
 const DTYPES: Readonly<Record<string, TensorDtype>> = {
@@ -33,8 +40,11 @@ export class OrtBackend implements InferenceBackend {
   async open(modelPath: string): Promise<InferenceSession> {
     const session = await ort.InferenceSession.create(modelPath, {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: this.options.graphOptimizationLevel ?? 'all',
+      enableCpuMemArena: this.options.enableCpuMemArena ?? true,
+      executionMode: this.options.executionMode ?? 'sequential',
       ...(this.options.intraOpNumThreads > 0 ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+      ...(this.options.interOpNumThreads ? { interOpNumThreads: this.options.interOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: this.options.allowSpinning ? '1' : '0' } } },
     });
     return new OrtSession(session);
