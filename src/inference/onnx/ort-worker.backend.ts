@@ -36,11 +36,12 @@ export class OrtWorkerBackend implements InferenceBackend {
     return new WorkerSession(this, result.session, result.inputs, result.outputs);
   }
 
-  /** Ends the worker (and with it every session); later calls fail. */
+  /** Ends the worker (and with it every session); calls in flight and later calls fail. */
   async close(): Promise<void> {
     const { state } = this;
     this.state = { kind: 'closed' };
     if (state.kind === 'running') await state.worker.terminate();
+    this.failPending('the inference backend is closed');
   }
 
   /** @internal */
@@ -81,9 +82,13 @@ export class OrtWorkerBackend implements InferenceBackend {
   private exited(worker: Worker, code: number): void {
     if (this.state.kind !== 'running' || this.state.worker !== worker) return;
     this.state = { kind: 'closed' };
-    for (const [id, settle] of this.pending) settle({ id, ok: false, message: `inference worker exited (${code})` });
-    this.pending.clear();
+    this.failPending(`inference worker exited (${code})`);
     this.onExit(code);
+  }
+
+  private failPending(message: string): void {
+    for (const [id, settle] of this.pending) settle({ id, ok: false, message });
+    this.pending.clear();
   }
 }
 
