@@ -91,6 +91,20 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
   });
 });
 
+describe('predict with ONNX Runtime on the main thread (ORT_WORKER_THREAD=0)', () => {
+  it('answers the held-out .npy and XML with the same bits as with the inference worker', async () => {
+    const inThread = await startGateway({ ORT_WORKER_THREAD: '0' });
+    try {
+      const npy = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.npy')), { filename: 'inputs.npy' });
+      const xml = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.xml')), { filename: 'inputs.xml' });
+      expect(sameBits(flat(npy.body.data?.predict as PredictionJson), direct)).toBe(true);
+      expect(sameBits(flat(xml.body.data?.predict as PredictionJson), direct)).toBe(true);
+    } finally {
+      await inThread.stop();
+    }
+  });
+});
+
 describe('models query and health endpoints', () => {
   it('lists both shipped models with their state and input/output specs', async () => {
     const res = await postJson<{ models: unknown[] }>(

@@ -75,7 +75,7 @@ function readSamples(document: XmlDocumentView, expect: BatchExpectation): Signa
   if (samples.length === 0) throw emptyBatchError();
   if (samples.length > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples.length);
 
-  // Shared memory: the XML worker hands it over, and the inference worker reads it, without a copy.
+  // Shared memory: the XML worker hands it over, and the inference worker receives it, without a copy.
   const values = sharedFloat64Array(samples.length * sampleLength);
   const ids: string[] = new Array<string>(samples.length);
   samples.forEach((sample, index) => {

@@ -13,7 +13,8 @@ type WorkerState = { readonly kind: 'idle' } | { readonly kind: 'running'; reado
  * ONNX Runtime sessions on a worker thread of their own. onnxruntime-node runs a model synchronously on the thread
  * that calls `run`; on the main thread, each run would stop the event loop for its whole duration (11 ms for a
  * batch of 32 on `ecg-rhythm`), so uploads, decoding and responses of other requests would wait for it instead of
- * overlapping it. Inputs in shared memory reach ONNX Runtime without a copy.
+ * overlapping it. Inputs in shared memory reach the worker without a copy (ONNX Runtime itself then needs one:
+ * see `OrtSession.run`).
  *
  * One worker holds every session, so runs are serialised as they were on the main thread; the intra-op thread pool
  * (ONNX Runtime's own threads) does the parallel work inside each run.

@@ -11,7 +11,7 @@ export type OrtWorkerRequest =
       readonly op: 'run';
       readonly id: number;
       readonly session: number;
-      /** In shared memory (or a transferred copy): ONNX Runtime reads it where it is. */
+      /** In shared memory (or a moved copy): shared with the worker, not cloned. */
       readonly data: Float64Array;
       readonly dims: readonly number[];
     }

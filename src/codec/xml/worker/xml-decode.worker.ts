@@ -1,7 +1,7 @@
 /**
  * The XML worker thread: the only thread of the process that loads libxmljs2 (its native addon is not context-aware,
  * so a process can load it in one thread only). It parses, validates and decodes one document at a time, in the
- * order they arrive, and transfers the decoded values back without copying them.
+ * order they arrive, and hands the decoded values back in shared memory, without copying them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
