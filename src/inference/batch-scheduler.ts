@@ -33,9 +33,21 @@ export class BatchScheduler {
   /**
    * @param inFlight requests currently holding this version (uploading, decoding or waiting here): the batcher only
    *   waits for company when some of them have not reached it yet
+   * @param onStart called when the first of these samples starts running (at once with batching off)
    */
-  run(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, deadline: number, inFlight: () => number): Promise<Float64Tensor> {
-    if (this.options.maxDelayMs === 0) return runInBatches(session, values, count, plan, this.around);
+  run(
+    session: InferenceSession,
+    plan: RunPlan,
+    values: Float64Array,
+    count: number,
+    deadline: number,
+    inFlight: () => number,
+    onStart?: () => void,
+  ): Promise<Float64Tensor> {
+    if (this.options.maxDelayMs === 0) {
+      onStart?.();
+      return runInBatches(session, values, count, plan, this.around);
+    }
     let batcher = this.batchers.get(session);
     if (batcher === undefined) {
       batcher = new DynamicBatcher({
@@ -50,6 +62,6 @@ export class BatchScheduler {
       });
       this.batchers.set(session, batcher);
     }
-    return batcher.submit(values, count, deadline);
+    return batcher.submit(values, count, deadline, onStart);
   }
 }

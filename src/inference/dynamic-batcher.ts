@@ -59,6 +59,8 @@ interface Pending {
   finished: number;
   /** Batches this request has had samples in. */
   turns: number;
+  /** Told when the first of its samples goes into a batch. */
+  readonly onStart: (() => void) | undefined;
   output: Float64Array | undefined;
   settled: boolean;
   resolve(tensor: Float64Tensor): void;
@@ -108,9 +110,10 @@ export class DynamicBatcher {
   /**
    * Queues `count` samples and resolves with their `[count, …]` outputs, in order.
    * @param deadline clock time after which samples not yet in a batch are dropped with `DEADLINE_EXCEEDED`
+   * @param onStart called when the first of these samples goes into a batch (the end of their wait)
    * @throws GatewayError `OVERLOADED` when the queue cannot take them
    */
-  submit(values: Float64Array, count: number, deadline = Infinity): Promise<Float64Tensor> {
+  submit(values: Float64Array, count: number, deadline = Infinity, onStart?: () => void): Promise<Float64Tensor> {
     if (this.queuedSamples + count > this.options.maxQueuedSamples) {
       const retryAfterSeconds = Math.max(1, Math.ceil(this.rate > 0 ? this.queuedSamples / this.rate / 1000 : 1));
       throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', { retryAfterSeconds });
@@ -121,7 +124,7 @@ export class DynamicBatcher {
         this.held -= 1;
         fn(value);
       };
-      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, output: undefined, settled: false, resolve: settle(resolve), reject: settle(reject) });
+      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, onStart, output: undefined, settled: false, resolve: settle(resolve), reject: settle(reject) });
       this.queuedSamples += count;
       this.schedule();
     });
@@ -185,6 +188,7 @@ export class DynamicBatcher {
       const count = Math.min(request.count - request.taken, room);
       slices.push({ request, offset: request.taken, count });
       request.taken += count;
+      if (request.turns === 0) request.onStart?.();
       request.turns += 1;
       room -= count;
     }

@@ -84,7 +84,13 @@ export class PredictionService {
       let outputs: Float64Tensor;
       try {
         const deadline = performance.now() + this.options.deadlineMs;
-        outputs = await this.options.batches.run(lease.session, version.plan, batch.values, batch.count, deadline, () => version.activeRequests);
+        let started = (): void => undefined;
+        const begun = new Promise<void>((resolve) => (started = resolve));
+        const running = this.options.batches.run(lease.session, version.plan, batch.values, batch.count, deadline, () => version.activeRequests, started);
+        // The wait for a place in a batch is a stage of its own; it ends when the first samples run, or fails with
+        // the request (DEADLINE_EXCEEDED) if that comes first.
+        await telemetry.stage(Stage.BATCH_WAIT, {}, () => Promise.race([begun, running.then(() => undefined)]));
+        outputs = await running;
       } catch (error) {
         if (isGatewayError(error)) throw error;
         throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {

@@ -42,6 +42,7 @@ export class GatewayMetrics {
   readonly ingestDuration: Histogram<'model' | 'version' | 'format'>;
   readonly ingestStageDuration: Histogram<'stage' | 'model' | 'version'>;
   readonly queueWait: Histogram<'model' | 'version'>;
+  readonly batchWait: Histogram<'model' | 'version'>;
   readonly inferenceDuration: Histogram<'model' | 'version'>;
   readonly batchSize: Histogram<'model' | 'version'>;
   readonly samples: Counter<'model' | 'version'>;
@@ -60,6 +61,7 @@ export class GatewayMetrics {
     this.ingestDuration = histogram('infergraph_ingest_duration_seconds', 'Time to turn an upload into a batch (XML: guard, parse, XSD validation, values; NPY: header and data).', [...MODEL_LABELS, 'format']);
     this.ingestStageDuration = histogram('infergraph_ingest_stage_duration_seconds', 'Time of each ingest step: xml.parse, xml.validate, xml.values, npy.decode.', ['stage', ...MODEL_LABELS]);
     this.queueWait = histogram('infergraph_queue_wait_seconds', 'Time a request waits for its model version to take it.', MODEL_LABELS);
+    this.batchWait = histogram('infergraph_batch_wait_seconds', 'Time a request waits in the dynamic batcher before its first samples run.', MODEL_LABELS);
     this.inferenceDuration = histogram('infergraph_inference_duration_seconds', 'Time of one ONNX Runtime run.', MODEL_LABELS);
     this.batchSize = histogram('infergraph_batch_size', 'Samples per ONNX Runtime run.', MODEL_LABELS, BATCH_BUCKETS);
     this.samples = new Counter({ name: 'infergraph_samples_total', help: 'Samples predicted.', labelNames: MODEL_LABELS, registers });

@@ -13,8 +13,10 @@ export const Stage = {
   XML_VALIDATE: 'xml.validate',
   XML_VALUES: 'xml.values',
   NPY_DECODE: 'npy.decode',
-  /** Waiting for the model version to take the request (an on-demand load, today; the batch queue with issue #6). */
+  /** Waiting for the model version to take the request (an on-demand load under a memory budget, an unload draining). */
   QUEUE_WAIT: 'batch.queue_wait',
+  /** Waiting for a place in a batch: from reaching the dynamic batcher to the first run with the request's samples. */
+  BATCH_WAIT: 'batch.wait',
   /** One `InferenceSession.run`. */
   ORT_RUN: 'onnxruntime.run',
 } as const;

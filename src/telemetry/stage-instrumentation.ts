@@ -128,6 +128,9 @@ export class StageInstrumentation implements Instrumentation {
       case Stage.QUEUE_WAIT:
         m.queueWait.observe(labels, seconds);
         break;
+      case Stage.BATCH_WAIT:
+        m.batchWait.observe(labels, seconds);
+        break;
       case Stage.XML_PARSE:
       case Stage.XML_VALIDATE:
       case Stage.XML_VALUES:

@@ -72,7 +72,7 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     expect(httpSpan?.parentSpanId).toBe(clientSpan);
     expect(operation?.parentSpanId).toBe(httpSpan?.spanId);
     expect(operation?.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'Predict', 'infergraph.model': 'ecg-rhythm', 'infergraph.model.version': 1, 'infergraph.route': 'PRODUCTION' });
-    for (const name of ['upload.receive', 'batch.decode', 'batch.queue_wait', 'graphql.response.encode']) {
+    for (const name of ['upload.receive', 'batch.decode', 'batch.queue_wait', 'batch.wait', 'graphql.response.encode']) {
       expect([name, named(name).map((s) => s.parentSpanId)]).toEqual([name, [operation?.spanId]]);
     }
     const [decode] = named('batch.decode');

@@ -119,6 +119,21 @@ describe('DynamicBatcher', () => {
     expect(rows(await partial)).toEqual([30]);
   });
 
+  it('tells each request when its first samples go into a batch, the end of its wait', async () => {
+    const { clock, runs, batcher } = harness();
+    const started: string[] = [];
+    const a = batcher.submit(samples(0, 6), 6, Infinity, () => started.push(`a@${clock.now()}`));
+    const b = batcher.submit(samples(100, 1), 1, Infinity, () => started.push(`b@${clock.now()}`));
+    expect(started).toEqual(['a@0']); // a full batch of a's first 4 starts at once; b waits for the next
+    clock.advance(3);
+    runs[0]?.finish();
+    await settle();
+    expect(started).toEqual(['a@0', 'b@3']);
+    runs[1]?.finish();
+    expect([rows(await a), rows(await b)]).toEqual([[0, 1, 2, 3, 4, 5], [100]]);
+    expect(started).toHaveLength(2); // once per request, not per batch
+  });
+
   it('lets requests take turns, so a large upload cannot starve a small one', async () => {
     const { clock, runs, batcher } = harness();
     const large = batcher.submit(samples(0, 10), 10);
