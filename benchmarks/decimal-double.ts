@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { decimalDoubleFallbackCount, parseDecimalDouble } from '../src/codec/xml/decimal-double.parser';
 import { readSampleValues } from '../src/codec/xml/sample-values.reader';
+import { prng } from '../test/support/prng';
 
 const RECORDS = 32;
 const VALUES_PER_RECORD = 5000;
@@ -23,21 +24,15 @@ function argument(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-/** mulberry32, seeded so that every run decodes the same texts. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+/** Uniform in [0, 1), seeded so that every run decodes the same texts. */
+function unitRandom(seed: number): () => number {
+  const next = prng(seed);
+  return () => next() / 2 ** 32;
 }
 
 /** 500 Hz ECG-like signal in mV: baseline wander, a heartbeat-ish harmonic series, mains hum and Gaussian noise. */
 function ecgValues(count: number, seed: number): number[] {
-  const random = prng(seed);
+  const random = unitRandom(seed);
   const heart = 1 + random() * 0.6;
   return Array.from({ length: count }, (_, i) => {
     const t = i / 500;
@@ -54,7 +49,7 @@ function ecgValues(count: number, seed: number): number[] {
 
 /** Finite doubles from uniformly random 64-bit patterns: every exponent alike, subnormals included. */
 function randomDoubles(count: number, seed: number): number[] {
-  const random = prng(seed);
+  const random = unitRandom(seed);
   const view = new DataView(new ArrayBuffer(8));
   const out: number[] = [];
   while (out.length < count) {
@@ -156,7 +151,7 @@ function main(): void {
         `ratio ${(n / o).toFixed(2)}x | fallbacks ${fallbacks} / ${RECORDS * VALUES_PER_RECORD}`,
     );
   }
-  const unit = prng(7);
+  const unit = unitRandom(7);
   const samples: [string, number[]][] = [
     ['random 64-bit patterns', randomDoubles(1e6, 99)],
     ['Math.random()*2-1', Array.from({ length: 1e6 }, () => unit() * 2 - 1 + unit() * 2 ** -32)],

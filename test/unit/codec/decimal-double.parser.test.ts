@@ -1,17 +1,6 @@
 import { decimalDoubleFallbackCount, parseDecimalDouble } from '../../../src/codec/xml/decimal-double.parser';
 import { readSampleValues } from '../../../src/codec/xml/sample-values.reader';
-
-/** mulberry32: small, seeded, deterministic; every property below replays the same cases on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { prng } from '../../support/prng';
 
 const bits = new DataView(new ArrayBuffer(8));
 
