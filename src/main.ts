@@ -129,6 +129,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       maxXmlBytes: config.maxUploadBytes,
       instrumentation,
       xmlWorker: config.xmlDecodeWorker,
+      pipelineSamples: config.batchMaxSize,
       onXmlWorkerCrash: (exitCode) => logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
     });
     logger.info({ xmlDecoding: config.xmlDecodeWorker ? 'worker thread' : 'main thread' }, 'uploads decoder ready');

@@ -19,10 +19,16 @@ export interface BatchIngestOptions extends BatchCodecOptions {
   readonly xmlWorker: boolean;
   /** Told when the XML worker dies unexpectedly (it is restarted by the next XML request). */
   readonly onXmlWorkerCrash?: (exitCode: number) => void;
+  /**
+   * With the XML worker, uploads of more samples than this are decoded in parts of this size, so that the first
+   * batches run while the rest is read (`SignalBatch.pending`); 0 or absent: whole uploads.
+   */
+  readonly pipelineSamples?: number;
 }
 
 /**
- * Builds the ingest. With `xmlWorker`, XML is parsed, validated and decoded on a worker thread while `.npy` files,
+ * Builds the ingest. With `xmlWorker`, XML is parsed, validated and decoded on a worker thread (large uploads in
+ * parts, see `pipelineSamples`) while `.npy` files,
  * whose decoding is a header check and a view, stay on the calling thread; this thread then never loads libxmljs2,
  * which is what lets the worker load it. Fails (like the in-thread codec) when the XSD is missing or broken.
  */
@@ -42,7 +48,7 @@ export async function createBatchIngest(options: BatchIngestOptions): Promise<Ba
       const format = formatOfUpload(bytes, filename, expect);
       const attributes = { format, bytes: bytes.length };
       if (format === 'npy') return instrumentation.stageSync(Stage.DECODE, attributes, () => npy.decode(bytes, expect), decoded);
-      return instrumentation.stage(Stage.DECODE, attributes, () => xml.decode(bytes, expect), decoded);
+      return instrumentation.stage(Stage.DECODE, attributes, () => xml.decode(bytes, expect, options.pipelineSamples ?? 0), decoded);
     },
     close: () => xml.close(),
   };

@@ -12,6 +12,21 @@ export interface SignalBatch {
   readonly count: number;
   readonly sampleLength: number;
   readonly values: Float64Array;
+  /**
+   * Set while only the first `pending.ready` samples are decoded (a large XML upload read in parts): `ids` and
+   * `values` are complete once `pending.next()` has reached `count`.
+   */
+  readonly pending?: PendingSamples;
+}
+
+/** The rest of a batch still being decoded, part by part. */
+export interface PendingSamples {
+  /** Samples decoded so far. */
+  readonly ready: number;
+  /** Decodes the next part; resolves with the new `ready`, rejects with the `GatewayError` of the first bad sample. */
+  next(): Promise<number>;
+  /** Gives up on the rest (the decoder frees what it kept for it). */
+  abandon(): void;
 }
 
 /** File formats accepted by `predict`. */
@@ -34,6 +49,7 @@ export interface BatchDecoder {
 /** A {@link BatchDecoder} that works off the calling thread; it owns that thread, hence `close`. */
 export interface AsyncBatchDecoder {
   readonly format: BatchFormat;
-  decode(bytes: Buffer, expect: BatchExpectation): Promise<SignalBatch>;
+  /** With `firstPart`, may resolve once that many samples are decoded (see {@link SignalBatch.pending}). */
+  decode(bytes: Buffer, expect: BatchExpectation, firstPart?: number): Promise<SignalBatch>;
   close(): Promise<void>;
 }

@@ -15,6 +15,16 @@ export interface BatchingOptions {
   readonly clock?: BatcherClock;
 }
 
+/** Samples that arrive in parts (a large upload still being decoded). */
+export interface Arrivals {
+  /** Samples there so far. */
+  readonly ready: number;
+  /** Resolves with the new `ready` once the next part is there. */
+  next(): Promise<number>;
+  /** Nobody will wait for the rest. */
+  abandon(): void;
+}
+
 /** Wraps each model run (telemetry times it). */
 export type RunWrapper = (input: Float64Tensor, run: () => Promise<Float64Tensor>) => Promise<Float64Tensor>;
 
@@ -64,4 +74,56 @@ export class BatchScheduler {
     }
     return batcher.submit(values, count, deadline, onStart);
   }
+
+  /**
+   * {@link run} for samples that arrive in parts: each part goes to the batcher as soon as it is there, so the first
+   * batches run while the rest is decoded; the outputs come back whole, in order. Settles only once no part of the
+   * request can still be running, so that the caller's lease never ends under a run of its samples.
+   */
+  async runInParts(
+    session: InferenceSession,
+    plan: RunPlan,
+    values: Float64Array,
+    count: number,
+    deadline: number,
+    inFlight: () => number,
+    arrivals: Arrivals,
+    onStart?: () => void,
+  ): Promise<Float64Tensor> {
+    const sampleLength = plan.sampleDims.reduce((a, b) => a * b, 1);
+    const parts: Promise<Float64Tensor>[] = [];
+    let failure: { readonly error: unknown } | undefined;
+    try {
+      let from = 0;
+      let ready = arrivals.ready;
+      for (;;) {
+        if (ready <= from) throw new Error('a part of the upload arrived empty');
+        const part = values.subarray(from * sampleLength, ready * sampleLength);
+        parts.push(this.run(session, plan, part, ready - from, deadline, inFlight, from === 0 ? onStart : undefined));
+        from = ready;
+        if (from >= count) break;
+        ready = await arrivals.next();
+      }
+    } catch (error) {
+      failure = { error };
+      arrivals.abandon();
+    }
+    const settled = await Promise.allSettled(parts);
+    failure ??= settled.flatMap((s) => (s.status === 'rejected' ? [{ error: s.reason as unknown }] : []))[0];
+    if (failure !== undefined) throw failure.error;
+    return concatRows(settled.map((s) => (s as PromiseFulfilledResult<Float64Tensor>).value), count);
+  }
+}
+
+/** The rows of consecutive outputs in one tensor of `count` rows. */
+function concatRows(outputs: readonly Float64Tensor[], count: number): Float64Tensor {
+  const rowDims = outputs[0]?.dims.slice(1) ?? [];
+  const rowLength = rowDims.reduce((a, b) => a * b, 1);
+  const data = new Float64Array(count * rowLength);
+  let at = 0;
+  for (const output of outputs) {
+    data.set(output.data, at);
+    at += output.data.length;
+  }
+  return { data, dims: [count, ...rowDims] };
 }

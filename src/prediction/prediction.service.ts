@@ -84,9 +84,15 @@ export class PredictionService {
       let outputs: Float64Tensor;
       try {
         const deadline = performance.now() + this.options.deadlineMs;
-        let started = (): void => undefined;
-        const begun = new Promise<void>((resolve) => (started = resolve));
-        const running = this.options.batches.run(lease.session, version.plan, batch.values, batch.count, deadline, () => version.activeRequests, started);
+        let markStarted = (): void => undefined;
+        const begun = new Promise<void>((resolve) => (markStarted = resolve));
+        const { batches } = this.options;
+        const inFlight = (): number => version.activeRequests;
+        // A large XML upload still being decoded runs part by part as its samples arrive.
+        const running =
+          batch.pending === undefined
+            ? batches.run(lease.session, version.plan, batch.values, batch.count, deadline, inFlight, markStarted)
+            : batches.runInParts(lease.session, version.plan, batch.values, batch.count, deadline, inFlight, batch.pending, markStarted);
         // The wait for a place in a batch is a stage of its own; it ends when the first samples run, or fails with
         // the request (DEADLINE_EXCEEDED) if that comes first.
         await telemetry.stage(Stage.BATCH_WAIT, {}, () => Promise.race([begun, running.then(() => undefined)]));

@@ -70,4 +70,27 @@ describe('XML decoding on the worker thread (gateway process)', () => {
       expect(sameBits(flat(res.body.data?.predict), direct.subarray(from * 2, (from + n) * 2))).toBe(true);
     }
   });
+
+  it('infers a large XML upload part by part while the rest is still read, with the same bits', async () => {
+    const n = 80; // ~8 MB of XML: under libxml's 10,000,000-byte limit
+    const metric = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+      return Number(/infergraph_ingest_stage_duration_seconds_count\{[^}]*stage="xml.values"[^}]*\} (\d+)/.exec(text)?.[1] ?? NaN);
+    };
+    const before = await metric();
+    const xml = xmlBatch(Array.from({ length: n }, (_, s) => Array.from(values.subarray(s * length, (s + 1) * length), String).join(' ')));
+    const res = await upload(admin, xml, { filename: 'large.xml' });
+    expect(res.body.errors).toBeUndefined();
+    expect(sameBits(flat(res.body.data?.predict), direct.subarray(0, 2 * n))).toBe(true);
+    expect((await metric()) - before).toBe(3); // read in parts of 32, 32 and 16 samples
+  });
+
+  it('fails a large upload whose later part holds a bad value with that value\'s code, and keeps serving', async () => {
+    const bodies = Array.from({ length: 40 }, (_, s) => Array.from(values.subarray(s * length, (s + 1) * length), String).join(' '));
+    bodies[35] = `INF ${bodies[35]?.split(' ').slice(1).join(' ')}`;
+    const res = await upload(admin, xmlBatch(bodies), { filename: 'late-bad.xml' });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'NON_FINITE_VALUE', sampleIndex: 35 });
+    const after = await upload(admin, heldoutXml, { filename: 'inputs.xml' });
+    expect(sameBits(flat(after.body.data?.predict), direct)).toBe(true);
+  });
 });

@@ -18,7 +18,7 @@ import {
   SCHEMA_LABEL,
 } from './xml-batch.contract';
 import { guardXmlBytes } from './xml-bytes.guard';
-import type { XmlDocumentView, XmlEngine, XmlName, XmlSchemaViolation } from './xml-engine.port';
+import type { XmlDocumentView, XmlElementView, XmlEngine, XmlName, XmlSchemaViolation } from './xml-engine.port';
 import { sharedFloat64Array } from '../../lib/worker-thread';
 
 /** How many schema problems are returned in `details.errors`. */
@@ -36,22 +36,50 @@ export interface XmlBatchDecoderOptions {
 }
 
 /**
+ * A schema-valid XML batch whose values are read on demand, in order: the XML worker reads a large upload in parts
+ * so that its first batches run while the rest is read. `ids` and `values` are allocated whole and filled up to `read`.
+ */
+export interface XmlBatchReader {
+  readonly count: number;
+  readonly sampleLength: number;
+  readonly ids: string[];
+  /** Shared memory: the XML worker hands it over, and the inference worker receives it, without a copy. */
+  readonly values: Float64Array;
+  /** Samples read so far. */
+  readonly read: number;
+  /** Reads the samples before `upTo` (an `xml.values` stage); throws the `GatewayError` of the first bad one. */
+  readTo(upTo: number): void;
+}
+
+/** Opens and reads XML batches; see {@link createXmlBatchDecoder}. */
+export interface XmlBatchDecoder extends BatchDecoder {
+  /** Guards, parses, counts and validates, then leaves the values to {@link XmlBatchReader.readTo}. */
+  open(bytes: Buffer, expect: BatchExpectation): XmlBatchReader;
+}
+
+/**
  * Decodes XML batches (contract `schema/batch.v1.xsd`): guard the bytes, parse, count samples, validate against the
  * XSD, then read every sample's values into one preallocated `Float64Array`. Throws only `GatewayError`.
  */
-export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): BatchDecoder {
+export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): XmlBatchDecoder {
   const { engine } = options;
   const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
   const maxBytes = Math.min(options.maxXmlBytes, engine.maxDocumentBytes);
+  const open = (bytes: Buffer, expect: BatchExpectation): XmlBatchReader => {
+    guardXmlBytes(bytes, maxBytes);
+    const document = instrumentation.stageSync(Stage.XML_PARSE, { bytes: bytes.length }, () => withGatewayErrors(() => engine.parse(bytes)));
+    checkSampleCount(document, expect);
+    const violations = instrumentation.stageSync(Stage.XML_VALIDATE, {}, () => withGatewayErrors(() => engine.validate(document)));
+    if (violations.length > 0) throw schemaInvalidError(violations);
+    return new SampleReader(document, expect, instrumentation);
+  };
   return {
     format: 'xml',
+    open,
     decode(bytes: Buffer, expect: BatchExpectation): SignalBatch {
-      guardXmlBytes(bytes, maxBytes);
-      const document = instrumentation.stageSync(Stage.XML_PARSE, { bytes: bytes.length }, () => withGatewayErrors(() => engine.parse(bytes)));
-      checkSampleCount(document, expect);
-      const violations = instrumentation.stageSync(Stage.XML_VALIDATE, {}, () => withGatewayErrors(() => engine.validate(document)));
-      if (violations.length > 0) throw schemaInvalidError(violations);
-      return instrumentation.stageSync(Stage.XML_VALUES, {}, () => readSamples(document, expect), (batch) => ({ samples: batch.count }));
+      const reader = open(bytes, expect);
+      reader.readTo(reader.count);
+      return { format: 'xml', ids: reader.ids, count: reader.count, sampleLength: reader.sampleLength, values: reader.values };
     },
   };
 }
@@ -68,23 +96,43 @@ function checkSampleCount(document: XmlDocumentView, expect: BatchExpectation): 
   if (samples > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples);
 }
 
-function readSamples(document: XmlDocumentView, expect: BatchExpectation): SignalBatch {
-  const { sampleLength } = expect;
-  const samples = document.rootChildren(SAMPLE);
-  // Re-checked because a schema-valid document guarantees it, but a custom engine might not.
-  if (samples.length === 0) throw emptyBatchError();
-  if (samples.length > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, samples.length);
+class SampleReader implements XmlBatchReader {
+  readonly count: number;
+  readonly sampleLength: number;
+  readonly ids: string[];
+  readonly values: Float64Array;
+  read = 0;
+  private readonly samples: readonly XmlElementView[];
 
-  // Shared memory: the XML worker hands it over, and the inference worker receives it, without a copy.
-  const values = sharedFloat64Array(samples.length * sampleLength);
-  const ids: string[] = new Array<string>(samples.length);
-  samples.forEach((sample, index) => {
+  constructor(document: XmlDocumentView, expect: BatchExpectation, private readonly instrumentation: Instrumentation) {
+    this.samples = document.rootChildren(SAMPLE);
+    // Re-checked because a schema-valid document guarantees it, but a custom engine might not.
+    if (this.samples.length === 0) throw emptyBatchError();
+    if (this.samples.length > expect.maxSamples) throw tooManySamplesError(expect.maxSamples, this.samples.length);
+    this.count = this.samples.length;
+    this.sampleLength = expect.sampleLength;
+    this.values = sharedFloat64Array(this.count * this.sampleLength);
+    this.ids = new Array<string>(this.count);
+  }
+
+  readTo(upTo: number): void {
+    const end = Math.min(upTo, this.count);
+    if (end <= this.read) return;
+    this.instrumentation.stageSync(Stage.XML_VALUES, {}, () => {
+      for (let index = this.read; index < end; index++) this.readSample(index);
+    }, () => ({ samples: end - this.read }));
+    this.read = end;
+  }
+
+  private readSample(index: number): void {
+    const { sampleLength } = this;
+    const sample = this.samples[index] as XmlElementView;
     const id = sample.attribute(SAMPLE_ID_ATTRIBUTE) ?? String(index);
     if (!SAMPLE_ID_PATTERN.test(id)) {
       throw schemaInvalidError([{ line: sample.line, message: `sample ${index} has an invalid id` }]);
     }
-    ids[index] = id;
-    const scan = readSampleValues(sample.text(), values, index * sampleLength, sampleLength);
+    this.ids[index] = id;
+    const scan = readSampleValues(sample.text(), this.values, index * sampleLength, sampleLength);
     if (scan.firstInvalid !== -1) {
       throw schemaInvalidError([
         { line: sample.line, message: `'${scan.invalidToken}' (value ${scan.firstInvalid} of sample ${index}) is not a valid xs:double` },
@@ -92,8 +140,7 @@ function readSamples(document: XmlDocumentView, expect: BatchExpectation): Signa
     }
     if (scan.count !== sampleLength) throw wrongSampleLengthError(index, id, sampleLength, scan.count);
     if (scan.firstNonFinite !== -1) throw nonFiniteValueError(index, id, scan.firstNonFinite);
-  });
-  return { format: 'xml', ids, count: samples.length, sampleLength, values };
+  }
 }
 
 function schemaInvalidError(violations: readonly XmlSchemaViolation[]): GatewayError {

@@ -51,6 +51,22 @@ describe('XmlWorkerDecoder (the main-thread side of the XML worker)', () => {
     for (const s of stages) expect(s.endedAt).toBeGreaterThanOrEqual(s.startedAt);
   });
 
+  it('reads a large upload in parts when asked to, and gives the rest up on request', async () => {
+    const recorder = new StageRecorder();
+    const decoder = await started({ instrumentation: recorder });
+    const batch = await decoder.decode(text('1 2 3 4 5 6 7 8 9 10'), expect2, 2);
+    expect([batch.count, batch.pending?.ready, batch.ids]).toEqual([5, 2, ['0', '1']]);
+    expect(await batch.pending?.next()).toBe(4);
+    expect(await batch.pending?.next()).toBe(5);
+    expect(batch.ids).toEqual(['0', '1', '2', '3', '4']);
+    expect(Array.from(batch.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(recorder.take().map((s) => s.stage)).toEqual(['xml.parse', 'xml.values', 'xml.values']);
+    const abandoned = await decoder.decode(text('1 2 3 4 5 6'), expect2, 1);
+    abandoned.pending?.abandon();
+    expect((await rejected(async () => abandoned.pending?.next())).code).toBe(ErrorCode.INTERNAL_SERVER_ERROR);
+    expect((await decoder.decode(text('1 2'), expect2, 2)).pending).toBeUndefined(); // no parts when it fits in one
+  });
+
   it('turns a refusal into the GatewayError the worker threw, with its code and details', async () => {
     const decoder = await started();
     const error = await rejected(() => decoder.decode(text('refuse'), expect2));

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../errors/error-code';
 import { GatewayError } from '../../../errors/gateway-error';
 import { isShared, startWorker } from '../../../lib/worker-thread';
 import { NO_INSTRUMENTATION, type Instrumentation } from '../../../telemetry/instrumentation';
-import type { AsyncBatchDecoder, BatchExpectation, SignalBatch } from '../../signal-batch';
+import type { AsyncBatchDecoder, BatchExpectation, PendingSamples, SignalBatch } from '../../signal-batch';
 import { fromWireError, type XmlDecodeReply, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker.protocol';
 
 /** Settings of {@link XmlWorkerDecoder}. */
@@ -49,13 +49,19 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
     return decoder;
   }
 
-  /** Takes ownership of `bytes` (its memory may be moved to the worker). */
-  async decode(bytes: Buffer, expect: BatchExpectation): Promise<SignalBatch> {
-    const reply = await this.send(bytes, expect);
-    if (reply instanceof GatewayError) throw reply;
-    (this.options.instrumentation ?? NO_INSTRUMENTATION).replay(reply.stages);
-    if (reply.kind === 'refused') throw fromWireError(reply.error);
-    return { format: 'xml', ids: reply.ids, count: reply.count, sampleLength: reply.sampleLength, values: reply.values };
+  /**
+   * Decodes one upload, taking ownership of `bytes` (its memory may be moved to the worker). With `firstPart` below
+   * the upload's sample count, only that many samples are read before this resolves; the batch then has `pending`,
+   * which reads the rest in parts of the same size.
+   */
+  async decode(bytes: Buffer, expect: BatchExpectation, firstPart = 0): Promise<SignalBatch> {
+    const owned = ownedBytes(bytes);
+    const document = this.nextId++;
+    const request: XmlDecodeRequest = { kind: 'decode', id: document, bytes: owned, expect, firstPart };
+    const reply = this.settled(await this.send(request, isShared(owned) ? [] : [owned.buffer as ArrayBuffer]));
+    const ids = [...reply.ids];
+    const batch: SignalBatch = { format: 'xml', ids, count: reply.count, sampleLength: reply.sampleLength, values: reply.values };
+    return reply.read === reply.count ? batch : { ...batch, pending: this.rest(document, reply.read, reply.count, firstPart, ids) };
   }
 
   async close(): Promise<void> {
@@ -64,19 +70,46 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
     if (state.kind === 'running') await state.worker.terminate();
   }
 
-  private async send(bytes: Buffer, expect: BatchExpectation): Promise<XmlDecodeReply | GatewayError> {
+  /** The rest of a document the worker keeps, read on demand. */
+  private rest(document: number, read: number, count: number, part: number, ids: string[]): PendingSamples {
+    let ready = read;
+    let dropped = false;
+    return {
+      get ready() {
+        return ready;
+      },
+      next: async () => {
+        const reply = this.settled(await this.send({ kind: 'more', id: this.nextId++, document, upTo: ready + part }));
+        ids.push(...reply.ids);
+        ready = reply.read;
+        return ready;
+      },
+      abandon: () => {
+        if (dropped || ready === count) return;
+        dropped = true;
+        if (this.state.kind === 'running') this.state.worker.postMessage({ kind: 'drop', document } satisfies XmlDecodeRequest);
+      },
+    };
+  }
+
+  /** A reply as the caller sees it: stage timings replayed in the caller's context, refusals thrown. */
+  private settled(reply: XmlDecodeReply | GatewayError): Extract<XmlDecodeReply, { kind: 'decoded' }> {
+    if (reply instanceof GatewayError) throw reply;
+    (this.options.instrumentation ?? NO_INSTRUMENTATION).replay(reply.stages);
+    if (reply.kind === 'refused') throw fromWireError(reply.error);
+    return reply;
+  }
+
+  private async send(request: Exclude<XmlDecodeRequest, { kind: 'drop' }>, transfer: ArrayBuffer[] = []): Promise<XmlDecodeReply | GatewayError> {
     if (this.state.kind === 'crashed') this.state = this.spawn();
     const state = this.state;
     if (state.kind !== 'running') return new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
     await state.ready;
     // The worker may have died while this request waited: a message to it would never be answered.
     if (this.state !== state) return workerFailure();
-    const id = this.nextId++;
-    const owned = ownedBytes(bytes);
-    const request: XmlDecodeRequest = { id, bytes: owned, expect };
     return new Promise((settle) => {
-      this.pending.set(id, { worker: state.worker, settle });
-      state.worker.postMessage(request, isShared(owned) ? [] : [owned.buffer as ArrayBuffer]);
+      this.pending.set(request.id, { worker: state.worker, settle });
+      state.worker.postMessage(request, transfer);
     });
   }
 

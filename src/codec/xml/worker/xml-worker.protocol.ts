@@ -9,12 +9,15 @@ export interface XmlWorkerData {
   readonly maxXmlBytes: number;
 }
 
-/** One document to decode; `bytes` is shared or moved, not copied. */
-export interface XmlDecodeRequest {
-  readonly id: number;
-  readonly bytes: Uint8Array;
-  readonly expect: BatchExpectation;
-}
+/**
+ * What the worker is asked: to decode a document (`bytes` shared or moved, not copied), reading only its first
+ * `firstPart` samples before answering when that is fewer than all (the worker keeps the rest for `more`); to read
+ * more of a document kept that way (`document` is the id of its `decode`); or to forget one (no answer).
+ */
+export type XmlDecodeRequest =
+  | { readonly kind: 'decode'; readonly id: number; readonly bytes: Uint8Array; readonly expect: BatchExpectation; readonly firstPart: number }
+  | { readonly kind: 'more'; readonly id: number; readonly document: number; readonly upTo: number }
+  | { readonly kind: 'drop'; readonly document: number };
 
 /** A `GatewayError` as it crosses the thread boundary (classes do not survive structured cloning). */
 export interface WireError {
@@ -30,11 +33,14 @@ export type XmlWorkerMessage =
   | {
       readonly kind: 'decoded';
       readonly id: number;
-      readonly ids: string[];
       readonly count: number;
       readonly sampleLength: number;
       /** Shared (or moved), not copied: the main thread hands this very memory to ONNX Runtime. */
       readonly values: Float64Array;
+      /** Samples read so far; the document is kept in the worker while this is below `count`. */
+      readonly read: number;
+      /** The ids of the samples read by this request (the last `ids.length` before `read`). */
+      readonly ids: string[];
       readonly stages: StageRecord[];
     }
   | { readonly kind: 'refused'; readonly id: number; readonly error: WireError; readonly stages: StageRecord[] };
