@@ -25,6 +25,21 @@ export interface Arrivals {
   abandon(): void;
 }
 
+/** How one request's samples are to run. */
+export interface RunRequest {
+  /** Clock time after which samples not yet in a batch are dropped with `DEADLINE_EXCEEDED`. */
+  readonly deadline: number;
+  /**
+   * Requests currently holding this version (uploading, decoding or waiting here): the batcher only waits for
+   * company when some of them have not reached it yet.
+   */
+  readonly inFlight: () => number;
+  /** Called when the first of the samples starts running (at once with batching off). */
+  readonly onStart?: () => void;
+  /** Set when the samples arrive in parts (a large upload still being decoded): each part runs as it arrives. */
+  readonly arrivals?: Arrivals;
+}
+
 /** Wraps each model run (telemetry times it). */
 export type RunWrapper = (input: Float64Tensor, run: () => Promise<Float64Tensor>) => Promise<Float64Tensor>;
 
@@ -40,20 +55,14 @@ export class BatchScheduler {
     private readonly around: RunWrapper = (_input, run) => run(),
   ) {}
 
-  /**
-   * @param inFlight requests currently holding this version (uploading, decoding or waiting here): the batcher only
-   *   waits for company when some of them have not reached it yet
-   * @param onStart called when the first of these samples starts running (at once with batching off)
-   */
-  run(
-    session: InferenceSession,
-    plan: RunPlan,
-    values: Float64Array,
-    count: number,
-    deadline: number,
-    inFlight: () => number,
-    onStart?: () => void,
-  ): Promise<Float64Tensor> {
+  /** Runs `count` samples of `values` on `session` and resolves with their outputs, whole and in order. */
+  run(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, request: RunRequest): Promise<Float64Tensor> {
+    const { arrivals } = request;
+    return arrivals === undefined ? this.runWhole(session, plan, values, count, request) : this.runInParts(session, plan, values, count, request, arrivals);
+  }
+
+  private runWhole(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, request: RunRequest): Promise<Float64Tensor> {
+    const { deadline, inFlight, onStart } = request;
     if (this.options.maxDelayMs === 0) {
       onStart?.();
       return runInBatches(session, values, count, plan, this.around);
@@ -76,19 +85,17 @@ export class BatchScheduler {
   }
 
   /**
-   * {@link run} for samples that arrive in parts: each part goes to the batcher as soon as it is there, so the first
-   * batches run while the rest is decoded; the outputs come back whole, in order. Settles only once no part of the
-   * request can still be running, so that the caller's lease never ends under a run of its samples.
+   * Samples that arrive in parts: each part goes to the batcher as soon as it is there, so the first batches run
+   * while the rest is decoded. Settles only once no part of the request can still be running, so that the caller's
+   * lease never ends under a run of its samples.
    */
-  async runInParts(
+  private async runInParts(
     session: InferenceSession,
     plan: RunPlan,
     values: Float64Array,
     count: number,
-    deadline: number,
-    inFlight: () => number,
+    request: RunRequest,
     arrivals: Arrivals,
-    onStart?: () => void,
   ): Promise<Float64Tensor> {
     const sampleLength = plan.sampleDims.reduce((a, b) => a * b, 1);
     const parts: Promise<Float64Tensor>[] = [];
@@ -99,7 +106,7 @@ export class BatchScheduler {
       for (;;) {
         if (ready <= from) throw new Error('a part of the upload arrived empty');
         const part = values.subarray(from * sampleLength, ready * sampleLength);
-        parts.push(this.run(session, plan, part, ready - from, deadline, inFlight, from === 0 ? onStart : undefined));
+        parts.push(this.runWhole(session, plan, part, ready - from, { ...request, onStart: from === 0 ? request.onStart : undefined }));
         from = ready;
         if (from >= count) break;
         ready = await arrivals.next();

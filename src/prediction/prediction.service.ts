@@ -86,13 +86,13 @@ export class PredictionService {
         const deadline = performance.now() + this.options.deadlineMs;
         let markStarted = (): void => undefined;
         const begun = new Promise<void>((resolve) => (markStarted = resolve));
-        const { batches } = this.options;
-        const inFlight = (): number => version.activeRequests;
-        // A large XML upload still being decoded runs part by part as its samples arrive.
-        const running =
-          batch.pending === undefined
-            ? batches.run(lease.session, version.plan, batch.values, batch.count, deadline, inFlight, markStarted)
-            : batches.runInParts(lease.session, version.plan, batch.values, batch.count, deadline, inFlight, batch.pending, markStarted);
+        // A large XML upload still being decoded (`pending`) runs part by part as its samples arrive.
+        const running = this.options.batches.run(lease.session, version.plan, batch.values, batch.count, {
+          deadline,
+          inFlight: () => version.activeRequests,
+          onStart: markStarted,
+          ...(batch.pending && { arrivals: batch.pending }),
+        });
         // The wait for a place in a batch is a stage of its own; it ends when the first samples run, or fails with
         // the request (DEADLINE_EXCEEDED) if that comes first.
         await telemetry.stage(Stage.BATCH_WAIT, {}, () => Promise.race([begun, running.then(() => undefined)]));

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { isShared } from '../../lib/worker-thread';
 import type { Float64Tensor, InferenceBackend, InferenceSession, TensorDtype, TensorSpec } from '../backend';
 
 /** Options for {@link OrtBackend}; see ONNX Runtime's `SessionOptions`. */
@@ -71,7 +72,7 @@ class OrtSession implements InferenceSession {
     const [inputName] = this.session.inputNames;
     const [outputName] = this.session.outputNames;
     if (inputName === undefined || outputName === undefined) throw new Error('model has no input or output');
-    const shared = input.data.buffer instanceof SharedArrayBuffer;
+    const shared = isShared(input.data);
     const reuse = shared && !this.scratchInUse;
     let data = input.data;
     if (reuse) {

@@ -27,12 +27,12 @@ function arrivals(first: number, step: number, count: number, failAt?: number) {
   return { source, calls, abandoned: () => abandoned };
 }
 
-describe('BatchScheduler.runInParts (samples that arrive in parts)', () => {
+describe('BatchScheduler.run with samples that arrive in parts', () => {
   it('runs each part as it arrives and returns every row, whole and in order', async () => {
     const session = new FakeSession();
     const scheduler = new BatchScheduler({ maxBatchSize: 4, maxDelayMs: 0, maxQueuedSamples: 100 });
     const parts = arrivals(4, 4, 10);
-    const out = await scheduler.runInParts(session, plan, values(10), 10, Infinity, () => 1, parts.source);
+    const out = await scheduler.run(session, plan, values(10), 10, { deadline: Infinity, inFlight: () => 1, arrivals: parts.source });
     expect(parts.calls).toEqual([4, 8]); // asked for the next part twice, never past the end
     expect(session.runs).toEqual([[4, 2], [4, 2], [2, 2]]);
     expect(out.dims).toEqual([10, 2]);
@@ -44,7 +44,7 @@ describe('BatchScheduler.runInParts (samples that arrive in parts)', () => {
     const session = new FakeSession();
     const scheduler = new BatchScheduler({ maxBatchSize: 4, maxDelayMs: 0, maxQueuedSamples: 100 });
     const parts = arrivals(4, 4, 12, 8);
-    await expect(scheduler.runInParts(session, plan, values(12), 12, Infinity, () => 1, parts.source)).rejects.toThrow('sample 8 is bad');
+    await expect(scheduler.run(session, plan, values(12), 12, { deadline: Infinity, inFlight: () => 1, arrivals: parts.source })).rejects.toThrow('sample 8 is bad');
     expect(session.runs).toEqual([[4, 2], [4, 2]]); // both parts that arrived ran to the end before the failure came back
     expect(parts.abandoned()).toBe(true);
   });
