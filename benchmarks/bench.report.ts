@@ -28,7 +28,15 @@ export type BaselineKey = 'npy4' | 'xml4' | 'large64' | 'latency1';
 
 /** Everything `bench.ts` measures in one run. */
 export interface BenchResults {
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; quick: boolean; threads: number };
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    date: string;
+    quick: boolean;
+    threads: number;
+  };
   direct: Record<string, DirectFigure[]>;
   /**
    * The machine's speed drifts over a run (a shared 2-core VM: direct batch-32 throughput has varied 1.5–3.5k
@@ -57,7 +65,10 @@ interface Target {
 function baseline(r: BenchResults, key: BaselineKey): { samplesPerSecond: number; p50: number } {
   const b = r.baselines[key];
   if (b === undefined) return { samplesPerSecond: NaN, p50: NaN };
-  return { samplesPerSecond: (b.before.samplesPerSecond + b.after.samplesPerSecond) / 2, p50: (b.before.p50 + b.after.p50) / 2 };
+  return {
+    samplesPerSecond: (b.before.samplesPerSecond + b.after.samplesPerSecond) / 2,
+    p50: (b.before.p50 + b.after.p50) / 2,
+  };
 }
 
 function targets(r: BenchResults): Target[] {
@@ -77,11 +88,36 @@ function targets(r: BenchResults): Target[] {
   const growth = ((rss[rss.length - 1] ?? NaN) - first) / first;
   const spread = (Math.max(...rss) - Math.min(...rss)) / Math.min(...rss);
   return [
-    { name: '32-sample NPY, concurrency 4 vs direct batch-32 throughput', measured: `${f(npyRatio)}x`, goal: '≥ 0.85x', holds: npyRatio >= 0.85 },
-    { name: '32-sample XML, concurrency 4 vs 32 / (xmllint + ORT batch time)', measured: `${f(xmlRatio)}x (floor ${f(xmlFloor, 0)} samples/s)`, goal: '≥ 0.85x', holds: xmlRatio >= 0.85 },
-    { name: 'ecg-rhythm-large, 64 one-sample clients vs direct batch-32 throughput', measured: `${f(largeRatio)}x, ${large64?.failed ?? '—'} failed`, goal: '≥ 0.7x, none failed', holds: largeRatio >= 0.7 && large64?.failed === 0 },
-    { name: 'one sample at a time: p50 latency beyond direct ORT batch-1 vs bare HTTP round trip p50', measured: `${f(overhead, 3)} ms vs ${f(bare, 3)} ms (${f(overhead / bare)}x)`, goal: '≤ 2x', holds: overhead <= 2 * bare },
-    { name: 'resident memory, last vs first sample of the request series after warm-up', measured: `${f(growth * 100, 1)} % (min-to-max spread ${f(spread * 100, 1)} %)`, goal: '≤ 5 %', holds: Math.abs(growth) <= 0.05 },
+    {
+      name: '32-sample NPY, concurrency 4 vs direct batch-32 throughput',
+      measured: `${f(npyRatio)}x`,
+      goal: '≥ 0.85x',
+      holds: npyRatio >= 0.85,
+    },
+    {
+      name: '32-sample XML, concurrency 4 vs 32 / (xmllint + ORT batch time)',
+      measured: `${f(xmlRatio)}x (floor ${f(xmlFloor, 0)} samples/s)`,
+      goal: '≥ 0.85x',
+      holds: xmlRatio >= 0.85,
+    },
+    {
+      name: 'ecg-rhythm-large, 64 one-sample clients vs direct batch-32 throughput',
+      measured: `${f(largeRatio)}x, ${large64?.failed ?? '—'} failed`,
+      goal: '≥ 0.7x, none failed',
+      holds: largeRatio >= 0.7 && large64?.failed === 0,
+    },
+    {
+      name: 'one sample at a time: p50 latency beyond direct ORT batch-1 vs bare HTTP round trip p50',
+      measured: `${f(overhead, 3)} ms vs ${f(bare, 3)} ms (${f(overhead / bare)}x)`,
+      goal: '≤ 2x',
+      holds: overhead <= 2 * bare,
+    },
+    {
+      name: 'resident memory, last vs first sample of the request series after warm-up',
+      measured: `${f(growth * 100, 1)} % (min-to-max spread ${f(spread * 100, 1)} %)`,
+      goal: '≤ 5 %',
+      holds: Math.abs(growth) <= 0.05,
+    },
   ];
 }
 
@@ -90,7 +126,10 @@ function loadTable(title: string, figures: readonly LoadFigure[] | undefined): s
   return [
     `| ${title} | connections | requests/s | samples/s | p50 ms | p99 ms | failed |`,
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...figures.map((x) => `| | ${x.connections} | ${f(x.requestsPerSecond, 1)} | ${f(x.samplesPerSecond, 1)} | ${f(x.p50, 1)} | ${f(x.p99, 1)} | ${x.failed} |`),
+    ...figures.map(
+      (x) =>
+        `| | ${x.connections} | ${f(x.requestsPerSecond, 1)} | ${f(x.samplesPerSecond, 1)} | ${f(x.p50, 1)} | ${f(x.p99, 1)} | ${x.failed} |`,
+    ),
     '',
   ];
 }
@@ -115,13 +154,18 @@ export function report(r: BenchResults): string {
     '',
     '| target phase | model | batch | before: samples/s, p50 ms | after: samples/s, p50 ms |',
     '|---|---|---:|---:|---:|',
-    ...Object.entries(r.baselines).map(([key, b]) => `| ${key} | ${b.model} | ${b.before.batch} | ${f(b.before.samplesPerSecond, 1)}, ${f(b.before.p50)} | ${f(b.after.samplesPerSecond, 1)}, ${f(b.after.p50)} |`),
+    ...Object.entries(r.baselines).map(
+      ([key, b]) =>
+        `| ${key} | ${b.model} | ${b.before.batch} | ${f(b.before.samplesPerSecond, 1)}, ${f(b.before.p50)} | ${f(b.after.samplesPerSecond, 1)}, ${f(b.after.p50)} |`,
+    ),
     '',
-    '## Direct ONNX Runtime (`InferenceSession.run`, the gateway\'s session options, at the start of the run)',
+    "## Direct ONNX Runtime (`InferenceSession.run`, the gateway's session options, at the start of the run)",
     '',
     '| model | batch | samples/s | p50 ms | p99 ms |',
     '|---|---:|---:|---:|---:|',
-    ...Object.entries(r.direct).flatMap(([model, rows]) => rows.map((d) => `| ${model} | ${d.batch} | ${f(d.samplesPerSecond, 1)} | ${f(d.p50)} | ${f(d.p99)} |`)),
+    ...Object.entries(r.direct).flatMap(([model, rows]) =>
+      rows.map((d) => `| ${model} | ${d.batch} | ${f(d.samplesPerSecond, 1)} | ${f(d.p50)} | ${f(d.p99)} |`),
+    ),
     '',
     '## Gateway (its own process, real HTTP, autocannon)',
     '',

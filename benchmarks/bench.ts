@@ -42,7 +42,11 @@ function npy(values: Float64Array, rows: number): Buffer {
   header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
   const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
   head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, rows * L * 8)]);
+  return Buffer.concat([
+    head,
+    Buffer.from(header, 'latin1'),
+    Buffer.from(values.buffer, values.byteOffset, rows * L * 8),
+  ]);
 }
 
 function heldout(): Float64Array {
@@ -53,23 +57,43 @@ function heldout(): Float64Array {
 
 /** A 32-record XML batch, as `npm run npy2xml` writes one (shortest round-trip numbers). */
 function xmlOf(values: Float64Array, rows: number): string {
-  const samples = Array.from({ length: rows }, (_, r) => `  <sample id="r${r}">${Array.from(values.subarray(r * L, (r + 1) * L), (v) => String(v)).join(' ')}</sample>`);
+  const samples = Array.from(
+    { length: rows },
+    (_, r) =>
+      `  <sample id="r${r}">${Array.from(values.subarray(r * L, (r + 1) * L), (v) => String(v)).join(' ')}</sample>`,
+  );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<batch xmlns="urn:infergraph:batch:1">\n${samples.join('\n')}\n</batch>\n`;
 }
 
-async function multipart(file: Buffer | string, filename: string, model: ModelName): Promise<{ body: Buffer; contentType: string }> {
+async function multipart(
+  file: Buffer | string,
+  filename: string,
+  model: ModelName,
+): Promise<{ body: Buffer; contentType: string }> {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: `mutation($f: Upload!) { predict(model: "${model}", file: $f) { shape } }`, variables: { f: null } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation($f: Upload!) { predict(model: "${model}", file: $f) { shape } }`,
+      variables: { f: null },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
   form.append('0', new Blob([file]), filename);
   const encoded = new Response(form);
   return { body: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? '' };
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Direct `InferenceSession.run` on the gateway's backend: samples/s and latency percentiles (ms) per batch size. */
-async function direct(model: ModelName, batch: number, values: Float64Array, seconds = DURATION_S * 0.5): Promise<DirectFigure> {
+async function direct(
+  model: ModelName,
+  batch: number,
+  values: Float64Array,
+  seconds = DURATION_S * 0.5,
+): Promise<DirectFigure> {
   const backend = new OrtBackend({ intraOpNumThreads: THREADS, allowSpinning: false });
   const session = await backend.open(path.join(ROOT, 'models', model, '1', 'model.onnx'));
   try {
@@ -91,7 +115,14 @@ async function direct(model: ModelName, batch: number, values: Float64Array, sec
 }
 
 /** Runs autocannon against `url` with a fixed body; throughput in samples/s given `samples` per request. */
-async function load(url: string, headers: Record<string, string>, body: Buffer, connections: number, samples: number, seconds = DURATION_S): Promise<LoadFigure> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  connections: number,
+  samples: number,
+  seconds = DURATION_S,
+): Promise<LoadFigure> {
   const result = await autocannon({ url, method: 'POST', connections, duration: seconds, headers, body });
   const okRequests = result.requests.total - result.non2xx - result.errors;
   return {
@@ -105,7 +136,12 @@ async function load(url: string, headers: Record<string, string>, body: Buffer, 
 }
 
 /** Sequential requests timed one by one with sub-millisecond resolution (autocannon reports whole milliseconds). */
-async function latency(url: string, headers: Record<string, string>, body: Buffer, count = quick ? 200 : 1000): Promise<{ p50: number; p99: number }> {
+async function latency(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  count = quick ? 200 : 1000,
+): Promise<{ p50: number; p99: number }> {
   const times: number[] = [];
   for (let i = 0; i < count + 20; i += 1) {
     const started = performance.now();
@@ -127,7 +163,9 @@ interface GatewayProcess {
 }
 
 function statusOf(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) * 1024;
 }
 
@@ -135,10 +173,20 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
   const child = spawn(process.execPath, ['-r', './dist/telemetry/register.js', 'dist/main.js'], {
     cwd: ROOT,
     env: {
-      PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MODELS_DIR: path.join(ROOT, 'models'),
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-')), JWT_SECRET: 'b'.repeat(48), ADMIN_PASSWORD,
-      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '1000000', PREDICT_MAX_CONCURRENCY: '1000',
-      ORT_INTRA_OP_THREADS: String(THREADS), ...env,
+      PATH: process.env['PATH'] ?? '',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      MODELS_DIR: path.join(ROOT, 'models'),
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-')),
+      JWT_SECRET: 'b'.repeat(48),
+      ADMIN_PASSWORD,
+      ACCESS_TOKEN_TTL_SECONDS: '7200',
+      PREDICT_RATE_LIMIT_PER_MINUTE: '1000000',
+      PREDICT_MAX_CONCURRENCY: '1000',
+      ORT_INTRA_OP_THREADS: String(THREADS),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -153,7 +201,13 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
   });
   child.stdout?.resume();
   const url = `http://127.0.0.1:${port}/graphql`;
-  const login = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { accessToken } }` }) });
+  const login = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { accessToken } }`,
+    }),
+  });
   const token = ((await login.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
   const pid = child.pid as number;
   return {
@@ -173,23 +227,38 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
 async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.on('data', () => undefined);
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"predict":{"shape":[1,2]}}}'));
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"predict":{"shape":[1,2]}}}'),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** `xmllint --noout --schema` on the file, 100 repetitions in one process: ms per parse and validation. */
 function xmllint(file: string): number {
   const started = performance.now();
-  execFileSync('xmllint', ['--noout', '--repeat', '--schema', path.join(ROOT, 'schema/batch.v1.xsd'), file], { stdio: 'ignore' });
+  execFileSync('xmllint', ['--noout', '--repeat', '--schema', path.join(ROOT, 'schema/batch.v1.xsd'), file], {
+    stdio: 'ignore',
+  });
   return (performance.now() - started) / 100;
 }
 
 async function main(): Promise<void> {
   const values = heldout();
   const results: BenchResults = {
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick, threads: THREADS },
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      date: new Date().toISOString(),
+      quick,
+      threads: THREADS,
+    },
     direct: {},
     baselines: {},
     gateway: {},
@@ -204,7 +273,12 @@ async function main(): Promise<void> {
     results.baselines[key] = { model, before, after: await direct(model, batch, values, DURATION_S * 0.25) };
     return result;
   };
-  for (const model of MODELS) results.direct[model] = [await direct(model, 1, values), await direct(model, 8, values), await direct(model, 32, values)];
+  for (const model of MODELS)
+    results.direct[model] = [
+      await direct(model, 1, values),
+      await direct(model, 8, values),
+      await direct(model, 32, values),
+    ];
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-files-'));
   const xmlFile = path.join(dir, 'batch32.xml');
@@ -219,7 +293,9 @@ async function main(): Promise<void> {
   };
   const bare = await bareServer();
   for (const connections of [1, 4]) {
-    results.floors.bareHttp.push(await load(bare.url, { 'content-type': bodies.one.contentType }, bodies.one.body, connections, 1));
+    results.floors.bareHttp.push(
+      await load(bare.url, { 'content-type': bodies.one.contentType }, bodies.one.body, connections, 1),
+    );
   }
   results.floors.bareLatency = await latency(bare.url, { 'content-type': bodies.one.contentType }, bodies.one.body);
   await bare.close();
@@ -241,17 +317,33 @@ async function main(): Promise<void> {
         figures['xml32'].push(c === 4 ? await beside('xml4', 'ecg-rhythm', 32, phase) : await phase());
       }
     }
-    figures['one'] = [await load(gw.url, h(bodies.one.contentType), bodies.one.body, 1, 1), await load(gw.url, h(bodies.one.contentType), bodies.one.body, 64, 1)];
-    if (batching === 'on') results.oneSampleLatency = await beside('latency1', 'ecg-rhythm', 1, () => latency(gw.url, h(bodies.one.contentType), bodies.one.body));
+    figures['one'] = [
+      await load(gw.url, h(bodies.one.contentType), bodies.one.body, 1, 1),
+      await load(gw.url, h(bodies.one.contentType), bodies.one.body, 64, 1),
+    ];
+    if (batching === 'on')
+      results.oneSampleLatency = await beside('latency1', 'ecg-rhythm', 1, () =>
+        latency(gw.url, h(bodies.one.contentType), bodies.one.body),
+      );
     const large64 = () => load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 64, 1);
-    figures['oneLarge'] = [await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 1, 1), batching === 'on' ? await beside('large64', 'ecg-rhythm-large', 32, large64) : await large64()];
+    figures['oneLarge'] = [
+      await load(gw.url, h(bodies.oneLarge.contentType), bodies.oneLarge.body, 1, 1),
+      batching === 'on' ? await beside('large64', 'ecg-rhythm-large', 32, large64) : await large64(),
+    ];
     if (batching === 'on') {
       // Resident memory across 10,000 one-sample requests after the traffic above (the warm-up).
       const total = quick ? 2_000 : 10_000;
       const step = total / 10;
       results.memory.series.push({ requests: 0, rssBytes: gw.rss() });
       for (let done = step; done <= total; done += step) {
-        await autocannon({ url: gw.url, method: 'POST', connections: 8, amount: step, headers: h(bodies.one.contentType), body: bodies.one.body });
+        await autocannon({
+          url: gw.url,
+          method: 'POST',
+          connections: 8,
+          amount: step,
+          headers: h(bodies.one.contentType),
+          body: bodies.one.body,
+        });
         results.memory.series.push({ requests: done, rssBytes: gw.rss() });
       }
       results.memory.peakRssBytes = gw.peakRss();
@@ -265,7 +357,10 @@ async function main(): Promise<void> {
   const suffix = THREADS === 0 && !quick ? '' : `.threads-${THREADS}${quick ? '.quick' : ''}`;
   writeFileSync(path.join(ROOT, `benchmarks/results/bench${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = report(results);
-  writeFileSync(path.join(ROOT, suffix === '' ? 'benchmarks/RESULTS.md' : `benchmarks/results/RESULTS${suffix}.md`), markdown);
+  writeFileSync(
+    path.join(ROOT, suffix === '' ? 'benchmarks/RESULTS.md' : `benchmarks/results/RESULTS${suffix}.md`),
+    markdown,
+  );
   process.stdout.write(markdown);
 }
 

@@ -87,7 +87,9 @@ function isXmlSpace(code: number): boolean {
 }
 
 function isNumberChar(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === 0x2d;
+  return (
+    (code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === 0x2d
+  );
 }
 
 type Decoder = (texts: readonly string[], out: Float64Array) => void;
@@ -127,7 +129,9 @@ function main(): void {
     ['random doubles', Array.from({ length: RECORDS }, (_, r) => randomDoubles(VALUES_PER_RECORD, 1000 + r))],
   ];
   const out = new Float64Array(VALUES_PER_RECORD);
-  console.log(`node ${process.version}, ${RECORDS} × ${VALUES_PER_RECORD} values per batch, ${rounds} rounds after warm-up`);
+  console.log(
+    `node ${process.version}, ${RECORDS} × ${VALUES_PER_RECORD} values per batch, ${rounds} rounds after warm-up`,
+  );
   for (const [name, records] of batches) {
     const texts = records.map((values) => values.map(String).join(' '));
     const characters = texts.reduce((sum, text) => sum + text.length, 0);
@@ -159,7 +163,9 @@ function main(): void {
   ];
   for (const [name, values] of samples) {
     const fallbacks = fallbacksOn(values);
-    console.log(`fallback rate on 10^6 String(x), ${name}: ${fallbacks} (${((fallbacks / values.length) * 100).toFixed(4)} %)`);
+    console.log(
+      `fallback rate on 10^6 String(x), ${name}: ${fallbacks} (${((fallbacks / values.length) * 100).toFixed(4)} %)`,
+    );
   }
 }
 

@@ -58,12 +58,25 @@ function parseArgs(argv: readonly string[]): Args {
       return n;
     };
     switch (flag) {
-      case '--cycles': args.cycles = int(2); break;
-      case '--keep': args.keep = int(1); break;
-      case '--batch': args.batch = int(1); break;
-      case '--threads': args.threads = int(0); break;
-      case '--out': args.out = path.resolve(value()); break;
-      default: throw new Error(`unknown argument ${raw}\nusage: session-churn.ts [--cycles 50] [--out dir] [--keep 8] [--batch 32] [--threads 0]`);
+      case '--cycles':
+        args.cycles = int(2);
+        break;
+      case '--keep':
+        args.keep = int(1);
+        break;
+      case '--batch':
+        args.batch = int(1);
+        break;
+      case '--threads':
+        args.threads = int(0);
+        break;
+      case '--out':
+        args.out = path.resolve(value());
+        break;
+      default:
+        throw new Error(
+          `unknown argument ${raw}\nusage: session-churn.ts [--cycles 50] [--out dir] [--keep 8] [--batch 32] [--threads 0]`,
+        );
     }
   }
   return args;
@@ -120,7 +133,8 @@ function sineBatch(batch: number): Float64Tensor {
   const data = new Float64Array(batch * SAMPLE_LENGTH);
   for (let i = 0; i < batch; i++) {
     const hz = 0.5 + 0.25 * i;
-    for (let t = 0; t < SAMPLE_LENGTH; t++) data[i * SAMPLE_LENGTH + t] = Math.sin(2 * Math.PI * hz * (t / 500) + i / 7);
+    for (let t = 0; t < SAMPLE_LENGTH; t++)
+      data[i * SAMPLE_LENGTH + t] = Math.sin(2 * Math.PI * hz * (t / 500) + i / 7);
   }
   return { data, dims: [batch, SAMPLE_LENGTH, 1] };
 }
@@ -171,7 +185,19 @@ interface Cycle extends Sample {
   totalMs: number;
 }
 
-const SERIES_FIELDS = ['openMs', 'runMs', 'releaseMs', 'totalMs', 'rss', 'heapUsed', 'external', 'arrayBuffers', 'rssAnon', 'rssFile', 'threads'] as const;
+const SERIES_FIELDS = [
+  'openMs',
+  'runMs',
+  'releaseMs',
+  'totalMs',
+  'rss',
+  'heapUsed',
+  'external',
+  'arrayBuffers',
+  'rssAnon',
+  'rssFile',
+  'threads',
+] as const;
 
 /** Preallocated per-cycle columns. */
 class Series {
@@ -194,7 +220,11 @@ class Series {
   }
 }
 
-async function oneCycle(backend: OrtBackend, input: Float64Tensor, batch: number): Promise<Omit<Cycle, keyof Sample | 'cycle'>> {
+async function oneCycle(
+  backend: OrtBackend,
+  input: Float64Tensor,
+  batch: number,
+): Promise<Omit<Cycle, keyof Sample | 'cycle'>> {
   const t0 = performance.now();
   const session = await backend.open(MODEL);
   const t1 = performance.now();
@@ -202,7 +232,12 @@ async function oneCycle(backend: OrtBackend, input: Float64Tensor, batch: number
   const t2 = performance.now();
   await session.release();
   const t3 = performance.now();
-  return { openMs: round(t1 - t0, 2), runMs: round(t2 - t1, 2), releaseMs: round(t3 - t2, 2), totalMs: round(t3 - t0, 2) };
+  return {
+    openMs: round(t1 - t0, 2),
+    runMs: round(t2 - t1, 2),
+    releaseMs: round(t3 - t2, 2),
+    totalMs: round(t3 - t0, 2),
+  };
 }
 
 interface Residency {
@@ -271,14 +306,28 @@ async function main(): Promise<void> {
   // 1. Baseline, after one warm-up cycle (loads libonnxruntime, JIT-compiles this code, first arena growth).
   const warmUp = await oneCycle(backend, input, args.batch);
   const baseline = await settleAndSample();
-  console.log(`baseline: rss ${mib(baseline.rss)} MiB, heapUsed ${mib(baseline.heapUsed)} MiB (warm-up cycle ${warmUp.totalMs} ms)`);
+  console.log(
+    `baseline: rss ${mib(baseline.rss)} MiB, heapUsed ${mib(baseline.heapUsed)} MiB (warm-up cycle ${warmUp.totalMs} ms)`,
+  );
 
   // 2. Churn. The series go into typed arrays allocated before the baseline, so recording them does not itself grow
   // the heap during the loop (an object per cycle would add some 300 bytes of heapUsed per cycle).
   for (let c = 1; c <= args.cycles; c++) {
     const t = await oneCycle(backend, input, args.batch);
     const s = await settleAndSample();
-    series.set(c - 1, [t.openMs, t.runMs, t.releaseMs, t.totalMs, s.rss, s.heapUsed, s.external, s.arrayBuffers, s.rssAnon ?? NaN, s.rssFile ?? NaN, s.threads ?? NaN]);
+    series.set(c - 1, [
+      t.openMs,
+      t.runMs,
+      t.releaseMs,
+      t.totalMs,
+      s.rss,
+      s.heapUsed,
+      s.external,
+      s.arrayBuffers,
+      s.rssAnon ?? NaN,
+      s.rssFile ?? NaN,
+      s.threads ?? NaN,
+    ]);
     if (c % 10 === 0 || c === args.cycles) {
       console.log(`cycle ${c}: rss ${mib(s.rss)} MiB (+${mib(s.rss - baseline.rss)}), ${t.totalMs} ms`);
     }
@@ -295,11 +344,23 @@ async function main(): Promise<void> {
   const rss = cycles.map((c) => c.rss);
   const last = cycles[cycles.length - 1] as Cycle;
   const half = cycles.slice(Math.floor(cycles.length / 2));
-  const fit = linearFit(half.map((c) => c.cycle), half.map((c) => c.rss));
+  const fit = linearFit(
+    half.map((c) => c.cycle),
+    half.map((c) => c.rss),
+  );
   const firstHalf = cycles.slice(0, Math.floor(cycles.length / 2));
-  const fitFirst = linearFit(firstHalf.map((c) => c.cycle), firstHalf.map((c) => c.rss));
-  const heapFit = linearFit(half.map((c) => c.cycle), half.map((c) => c.heapUsed));
-  const extFit = linearFit(half.map((c) => c.cycle), half.map((c) => c.external));
+  const fitFirst = linearFit(
+    firstHalf.map((c) => c.cycle),
+    firstHalf.map((c) => c.rss),
+  );
+  const heapFit = linearFit(
+    half.map((c) => c.cycle),
+    half.map((c) => c.heapUsed),
+  );
+  const extFit = linearFit(
+    half.map((c) => c.cycle),
+    half.map((c) => c.external),
+  );
   const summary = {
     baselineRssBytes: baseline.rss,
     baselineHeapUsedBytes: baseline.heapUsed,
@@ -335,7 +396,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const ortVersion = (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  const ortVersion = (
+    JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }
+  ).version;
   const run = {
     startedAt,
     args: { cycles: args.cycles, keep: args.keep, batch: args.batch, threads: args.threads },
@@ -347,7 +410,9 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       node: process.version,
       onnxruntimeNode: ortVersion,
-      mallocEnv: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'LD_PRELOAD')),
+      mallocEnv: Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'LD_PRELOAD'),
+      ),
     },
     model: path.relative(ROOT, MODEL),
     atStart,
@@ -379,7 +444,8 @@ function stringifyCompactRows(value: unknown): string {
   const rows: string[] = [];
   const text = JSON.stringify(
     value,
-    (key, v: unknown) => (key === 'cycles' && Array.isArray(v) ? v.map((row) => `@@row${rows.push(JSON.stringify(row)) - 1}@@`) : v),
+    (key, v: unknown) =>
+      key === 'cycles' && Array.isArray(v) ? v.map((row) => `@@row${rows.push(JSON.stringify(row)) - 1}@@`) : v,
     2,
   );
   return text.replace(/"@@row(\d+)@@"/g, (_, i: string) => rows[Number(i)] as string);
@@ -391,7 +457,7 @@ function renderMarkdown(runs: Record<string, any>): string {
     '# Session churn (issue #4)',
     '',
     'Written by `benchmarks/session-churn.ts`; do not edit by hand. Each cycle opens `models/ecg-rhythm/1/model.onnx`',
-    'with the gateway\'s `OrtBackend`, runs one deterministic batch (output checked finite) and releases the session;',
+    "with the gateway's `OrtBackend`, runs one deterministic batch (output checked finite) and releases the session;",
     'RSS is sampled after a forced gc. The slope is a least-squares fit of RSS against cycle number over the last half.',
     '',
     '## Churn',
@@ -408,11 +474,19 @@ function renderMarkdown(runs: Record<string, any>): string {
     );
   }
   lines.push('', '## Resident sessions', '');
-  lines.push('K sessions opened and kept alive together, one batch run on each, then all released; done twice in a row.');
-  lines.push('Per-session resident cost = (peak - before) / K in round 1. Round 2 starts from whatever round 1 left behind,');
-  lines.push('so its own (peak - before) measures only fresh memory; compare its peak with round 1\'s to see whether the');
+  lines.push(
+    'K sessions opened and kept alive together, one batch run on each, then all released; done twice in a row.',
+  );
+  lines.push(
+    'Per-session resident cost = (peak - before) / K in round 1. Round 2 starts from whatever round 1 left behind,',
+  );
+  lines.push(
+    "so its own (peak - before) measures only fresh memory; compare its peak with round 1's to see whether the",
+  );
   lines.push('memory kept after release was reused.', '');
-  lines.push('| run | round | sessions | RSS before | after opens | peak | after release | peak - round-1 peak | per session (opened) | per session (peak - before) |');
+  lines.push(
+    '| run | round | sessions | RSS before | after opens | peak | after release | peak - round-1 peak | per session (opened) | per session (peak - before) |',
+  );
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of entries) {
     const rounds = r.residency as Residency[];
@@ -440,10 +514,14 @@ function renderMarkdown(runs: Record<string, any>): string {
 
 // `npx ts-node benchmarks/session-churn.ts` has no --expose-gc: re-execute once with it, so both commands measure the same.
 if (!gc && !process.env.SESSION_CHURN_NO_RESPAWN && !process.execArgv.includes('--expose-gc')) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, SESSION_CHURN_NO_RESPAWN: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SESSION_CHURN_NO_RESPAWN: '1' },
+    },
+  );
   process.exit(r.status ?? 1);
 } else {
   main().catch((err: unknown) => {

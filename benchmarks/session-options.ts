@@ -30,8 +30,15 @@ function heldout(): Float64Array {
   return new Float64Array(bytes.buffer.slice(bytes.byteOffset + 10 + bytes.readUInt16LE(8)));
 }
 
-async function samplesPerSecond(model: string, options: Partial<OrtBackendOptions>, batch: number, values: Float64Array): Promise<number> {
-  const session = await new OrtBackend({ intraOpNumThreads: 0, allowSpinning: false, ...options }).open(path.join(ROOT, 'models', model, '1', 'model.onnx'));
+async function samplesPerSecond(
+  model: string,
+  options: Partial<OrtBackendOptions>,
+  batch: number,
+  values: Float64Array,
+): Promise<number> {
+  const session = await new OrtBackend({ intraOpNumThreads: 0, allowSpinning: false, ...options }).open(
+    path.join(ROOT, 'models', model, '1', 'model.onnx'),
+  );
   try {
     const input = { data: values.subarray(0, batch * L), dims: [batch, L, 1] };
     for (let i = 0; i < 3; i += 1) await session.run(input);

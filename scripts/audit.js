@@ -33,7 +33,9 @@ for (const [name, entry] of Object.entries(report.vulnerabilities)) {
 const accepted = (f) => exceptions.some((e) => e.id === f.id && e.package === f.package);
 const unaccepted = findings.filter((f) => !accepted(f));
 const stale = exceptions.filter((e) => !findings.some((f) => f.id === e.id && f.package === e.package));
-for (const f of findings.filter(accepted)) process.stdout.write(`audit: accepted ${f.id} in ${f.package} (see security/audit-exceptions.json)\n`);
+for (const f of findings.filter(accepted))
+  process.stdout.write(`audit: accepted ${f.id} in ${f.package} (see security/audit-exceptions.json)\n`);
 for (const f of unaccepted) process.stdout.write(`audit: NEW ${f.severity} ${f.id} in ${f.package}: ${f.title}\n`);
-for (const e of stale) process.stdout.write(`audit: exception ${e.id} (${e.package}) no longer matches any advisory: remove it\n`);
+for (const e of stale)
+  process.stdout.write(`audit: exception ${e.id} (${e.package}) no longer matches any advisory: remove it\n`);
 process.exit(unaccepted.length > 0 || stale.length > 0 ? 1 : 0);

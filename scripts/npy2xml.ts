@@ -55,7 +55,8 @@ export function parseNpy2XmlArgs(argv: readonly string[]): Npy2XmlArgs {
     }
   }
   const [input, output] = positional;
-  if (positional.length !== 2 || input === undefined || output === undefined) throw new UsageError('expected an input and an output file');
+  if (positional.length !== 2 || input === undefined || output === undefined)
+    throw new UsageError('expected an input and an output file');
   return { input, output, idPrefix };
 }
 
@@ -85,7 +86,10 @@ export async function convertNpyToXml(args: Npy2XmlArgs): Promise<Npy2XmlSummary
 }
 
 /** The command: returns the process exit code (0 done, 1 conversion failed, 2 usage). */
-export async function runNpy2Xml(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runNpy2Xml(
+  argv: readonly string[],
+  stderr: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let args: Npy2XmlArgs;
   try {
     args = parseNpy2XmlArgs(argv);
@@ -95,7 +99,9 @@ export async function runNpy2Xml(argv: readonly string[], stderr: NodeJS.Writabl
   }
   try {
     const summary = await convertNpyToXml(args);
-    stderr.write(`npy2xml: wrote ${summary.count} samples × ${summary.sampleLength} values (${summary.bytes} bytes) to ${args.output}\n`);
+    stderr.write(
+      `npy2xml: wrote ${summary.count} samples × ${summary.sampleLength} values (${summary.bytes} bytes) to ${args.output}\n`,
+    );
     if (summary.bytes > LIBXML_MAX_DOCUMENT_BYTES) {
       stderr.write(
         `npy2xml: warning: the gateway's XML parser accepts documents up to ${LIBXML_MAX_DOCUMENT_BYTES} bytes; ` +

@@ -29,7 +29,12 @@ import { Gateway } from './server/gateway';
 import { PromotionService } from './registry/promotion.service';
 import { storeAliasBook } from './store/model-alias.book';
 import { storeJournal } from './store/model-event.journal';
-import { storeComparisonLedger, storeMetricsHistory, storeTrafficPolicyBook, storeVersionCatalogue } from './store/model-registry.state';
+import {
+  storeComparisonLedger,
+  storeMetricsHistory,
+  storeTrafficPolicyBook,
+  storeVersionCatalogue,
+} from './store/model-registry.state';
 import { Stage } from './telemetry/instrumentation';
 import { createTelemetry } from './telemetry/telemetry';
 import { stopTracing } from './telemetry/tracing';
@@ -112,14 +117,23 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     const comparisons = storeComparisonLedger(store.modelComparisons);
     await registry.discover();
     await registry.loadAll();
-    const mirror = new TrafficMirror({ ledger: comparisons, logger, maxQueued: config.mirrorQueueMax, busy: () => registry.busy(config.mirrorQuietMs) });
+    const mirror = new TrafficMirror({
+      ledger: comparisons,
+      logger,
+      maxQueued: config.mirrorQueueMax,
+      busy: () => registry.busy(config.mirrorQuietMs),
+    });
     const monitor = new ModelMonitor(config.drift);
     const history = storeMetricsHistory(store.modelMetrics, config.metricsHistoryMs);
     const telemetry = createTelemetry(
       {
         models: () => registry.list(),
         mirrorDropped: () => mirror.dropped,
-        drift: () => registry.list().flatMap((m) => m.versions.flatMap((v) => monitor.report(v) ?? [])).map(driftScores),
+        drift: () =>
+          registry
+            .list()
+            .flatMap((m) => m.versions.flatMap((v) => monitor.report(v) ?? []))
+            .map(driftScores),
       },
       history,
     );
@@ -130,13 +144,15 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       instrumentation,
       xmlWorker: config.xmlDecodeWorker,
       pipelineSamples: config.batchMaxSize,
-      onXmlWorkerCrash: (exitCode) => logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
+      onXmlWorkerCrash: (exitCode) =>
+        logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
     });
     logger.info({ xmlDecoding: config.xmlDecodeWorker ? 'worker thread' : 'main thread' }, 'uploads decoder ready');
     // The inference worker queues runs itself: a full batch may wait there while another runs.
     const maxRunsInFlight = backend instanceof OrtWorkerBackend ? 2 : 1;
-    const batches = new BatchScheduler({ maxBatchSize: config.batchMaxSize, ...config.batching, maxRunsInFlight }, (input, run) =>
-      instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
+    const batches = new BatchScheduler(
+      { maxBatchSize: config.batchMaxSize, ...config.batching, maxRunsInFlight },
+      (input, run) => instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
     );
     const predictions = new PredictionService({
       instrumentation,
@@ -188,7 +204,9 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
 function ortBackend(config: Config, logger: Logger): OrtBackend | OrtWorkerBackend {
   const options = { intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning };
   if (!config.ortWorkerThread) return new OrtBackend(options);
-  return new OrtWorkerBackend(options, (exitCode) => logger.fatal({ exitCode }, 'inference worker died; every model session is lost'));
+  return new OrtWorkerBackend(options, (exitCode) =>
+    logger.fatal({ exitCode }, 'inference worker died; every model session is lost'),
+  );
 }
 
 async function main(): Promise<void> {
@@ -202,10 +220,13 @@ async function main(): Promise<void> {
   }
   await gateway.start();
   const shutdown = (): void => {
-    gateway.stop().then(stopTracing).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    gateway
+      .stop()
+      .then(stopTracing)
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -46,7 +46,12 @@ if (require.main !== module) {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
     setImmediate(() => {
       const script = Object.keys(require.cache).find((f) => f.endsWith('.worker.js'));
-      const entry = threadId === 0 ? 'main' : ({ 'ort-session.worker.js': 'ort-worker', 'xml-decode.worker.js': 'xml-worker' })[path.basename(script ?? '')] ?? `worker:${path.basename(script ?? '?')}`;
+      const entry =
+        threadId === 0
+          ? 'main'
+          : ({ 'ort-session.worker.js': 'ort-worker', 'xml-decode.worker.js': 'xml-worker' }[
+              path.basename(script ?? '')
+            ] ?? `worker:${path.basename(script ?? '?')}`);
       fs.appendFileSync(log, `${JSON.stringify({ tid, threadId, entry })}\n`);
     });
   }
@@ -65,32 +70,51 @@ const C = Number(arg('c', '4'));
 const SECONDS = Number(arg('seconds', '20'));
 const PROF = argv.includes('--prof');
 const LABEL = arg('label', argv.includes('--direct') ? 'direct' : `${FORMAT}-c${C}${PROF ? '-prof' : ''}`);
-const PROF_DIR = PROF ? arg('prof-dir', null) ?? fs.mkdtempSync('/tmp/gw-prof-') : null;
+const PROF_DIR = PROF ? (arg('prof-dir', null) ?? fs.mkdtempSync('/tmp/gw-prof-')) : null;
 const OUT = arg('out', path.join(PROF_DIR ?? '/tmp/gw-profile', `${LABEL}.json`));
-const ENV = Object.fromEntries(argv.flatMap((a, i) => (a === '--env' ? [argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
+const ENV = Object.fromEntries(
+  argv.flatMap((a, i) => (a === '--env' ? [argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])),
+);
 if (!['npy', 'xml'].includes(FORMAT)) throw new Error('--format npy|xml');
 
 /* ---- request bodies (as benchmarks/bench.ts) ------------------------------------------------------------------ */
-const L = 5000, ROWS = 32;
+const L = 5000,
+  ROWS = 32;
 const ADMIN_PASSWORD = 'benchmark horse battery staple 42';
 function heldout() {
   const bytes = fs.readFileSync(path.join(ROOT, 'models/ecg-rhythm/1/heldout/inputs.npy'));
-  return new Float64Array(bytes.buffer.slice(bytes.byteOffset + 10 + bytes.readUInt16LE(8), bytes.byteOffset + bytes.length));
+  return new Float64Array(
+    bytes.buffer.slice(bytes.byteOffset + 10 + bytes.readUInt16LE(8), bytes.byteOffset + bytes.length),
+  );
 }
 function npyOf(values, rows) {
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${rows}, ${L}, 1), }`;
   header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
   const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
   head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, rows * L * 8)]);
+  return Buffer.concat([
+    head,
+    Buffer.from(header, 'latin1'),
+    Buffer.from(values.buffer, values.byteOffset, rows * L * 8),
+  ]);
 }
 function xmlOf(values, rows) {
-  const samples = Array.from({ length: rows }, (_, r) => `  <sample id="r${r}">${Array.from(values.subarray(r * L, (r + 1) * L), (v) => String(v)).join(' ')}</sample>`);
+  const samples = Array.from(
+    { length: rows },
+    (_, r) =>
+      `  <sample id="r${r}">${Array.from(values.subarray(r * L, (r + 1) * L), (v) => String(v)).join(' ')}</sample>`,
+  );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<batch xmlns="urn:infergraph:batch:1">\n${samples.join('\n')}\n</batch>\n`;
 }
 async function multipart(file, filename) {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!) { predict(model: "ecg-rhythm", file: $f) { shape } }', variables: { f: null } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($f: Upload!) { predict(model: "ecg-rhythm", file: $f) { shape } }',
+      variables: { f: null },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
   form.append('0', new Blob([file]), filename);
   const encoded = new Response(form);
@@ -105,13 +129,18 @@ function threadTimes(pid) {
     try {
       const [runNs, waitNs] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
       out.set(Number(tid), { runNs, waitNs });
-    } catch { /* the thread ended */ }
+    } catch {
+      /* the thread ended */
+    }
   }
   return out;
 }
 function diffTimes(a, b) {
   const out = new Map();
-  for (const [tid, t1] of b) { const t0 = a.get(tid) ?? { runNs: 0, waitNs: 0 }; out.set(tid, { runNs: t1.runNs - t0.runNs, waitNs: t1.waitNs - t0.waitNs }); }
+  for (const [tid, t1] of b) {
+    const t0 = a.get(tid) ?? { runNs: 0, waitNs: 0 };
+    out.set(tid, { runNs: t1.runNs - t0.runNs, waitNs: t1.waitNs - t0.waitNs });
+  }
   return out;
 }
 function systemBusyNs() {
@@ -123,15 +152,37 @@ function systemBusyNs() {
 /** Native thread roles from one gdb backtrace of every thread (kept in `save`); {} without gdb. */
 function gdbRoles(pid, save) {
   let text = '';
-  try { text = execFileSync('gdb', ['-batch', '-nx', '-p', String(pid), '-ex', 'thread apply all bt 40'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }); } catch (e) { text = e.stdout ?? ''; }
+  try {
+    text = execFileSync('gdb', ['-batch', '-nx', '-p', String(pid), '-ex', 'thread apply all bt 40'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 << 20,
+    });
+  } catch (e) {
+    text = e.stdout ?? '';
+  }
   fs.writeFileSync(save, text);
   const roles = {};
   for (const block of text.split(/\nThread \d+ /).slice(1)) {
     const tid = Number(/\(LWP (\d+)\)/.exec(block)?.[1]);
-    const role = /node::worker::Worker/.test(block) ? 'node-worker' : /threadpool\.c/.test(block) ? 'libuv-pool'
-      : /PlatformWorkerThread/.test(block) ? 'v8-platform' : /DelayedTaskScheduler/.test(block) ? 'v8-delayed'
-        : /SamplingEventsProcessor/.test(block) ? 'v8-profiler' : /inspector/.test(block) ? 'inspector-io'
-          : /libonnxruntime/.test(block) ? 'ort-native' : /NodeMainInstance/.test(block) ? 'main' : 'native';
+    const role = /node::worker::Worker/.test(block)
+      ? 'node-worker'
+      : /threadpool\.c/.test(block)
+        ? 'libuv-pool'
+        : /PlatformWorkerThread/.test(block)
+          ? 'v8-platform'
+          : /DelayedTaskScheduler/.test(block)
+            ? 'v8-delayed'
+            : /SamplingEventsProcessor/.test(block)
+              ? 'v8-profiler'
+              : /inspector/.test(block)
+                ? 'inspector-io'
+                : /libonnxruntime/.test(block)
+                  ? 'ort-native'
+                  : /NodeMainInstance/.test(block)
+                    ? 'main'
+                    : 'native';
     if (tid) roles[tid] = role;
   }
   return roles;
@@ -140,19 +191,38 @@ function gdbRoles(pid, save) {
 /* ---- gateway ------------------------------------------------------------------------------------------------- */
 async function startGateway(threadLog, dataDir) {
   const prof = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`, '--cpu-prof-interval', arg('interval', '1000')] : [];
-  const child = spawn(process.execPath, [...prof, '-r', __filename, '-r', './dist/telemetry/register.js', 'dist/main.js'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MODELS_DIR: path.join(ROOT, 'models'),
-      DATA_DIR: dataDir, JWT_SECRET: 'b'.repeat(48), ADMIN_PASSWORD,
-      ACCESS_TOKEN_TTL_SECONDS: '7200', PREDICT_RATE_LIMIT_PER_MINUTE: '1000000', PREDICT_MAX_CONCURRENCY: '1000',
-      ORT_INTRA_OP_THREADS: '0', PROFILE_THREAD_LOG: threadLog, ...ENV,
+  const child = spawn(
+    process.execPath,
+    [...prof, '-r', __filename, '-r', './dist/telemetry/register.js', 'dist/main.js'],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        MODELS_DIR: path.join(ROOT, 'models'),
+        DATA_DIR: dataDir,
+        JWT_SECRET: 'b'.repeat(48),
+        ADMIN_PASSWORD,
+        ACCESS_TOKEN_TTL_SECONDS: '7200',
+        PREDICT_RATE_LIMIT_PER_MINUTE: '1000000',
+        PREDICT_MAX_CONCURRENCY: '1000',
+        ORT_INTRA_OP_THREADS: '0',
+        PROFILE_THREAD_LOG: threadLog,
+        ...ENV,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   let out = '';
   const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => { out += chunk; const m = /"port":(\d+)[^\n]*gateway listening/.exec(out); if (m) resolve(Number(m[1])); });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /"port":(\d+)[^\n]*gateway listening/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out.slice(-500)}`)));
   });
   child.stdout.removeAllListeners('data');
@@ -160,32 +230,64 @@ async function startGateway(threadLog, dataDir) {
   return { child, url: `http://127.0.0.1:${port}/graphql` };
 }
 
-const writeOut = (summary) => { fs.mkdirSync(path.dirname(OUT), { recursive: true }); fs.writeFileSync(OUT, `${JSON.stringify(summary, null, 2)}\n`); };
+const writeOut = (summary) => {
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, `${JSON.stringify(summary, null, 2)}\n`);
+};
 
 /** --direct: ONNX Runtime alone (dist's OrtBackend, the gateway's session options), ecg-rhythm at batch 32, here. */
 async function direct(values) {
   const { OrtBackend } = require(path.join(ROOT, 'dist/inference/onnx/ort.backend.js'));
-  const backend = new OrtBackend({ intraOpNumThreads: Number(ENV.ORT_INTRA_OP_THREADS ?? 0), allowSpinning: ENV.ORT_ALLOW_SPINNING === '1' });
+  const backend = new OrtBackend({
+    intraOpNumThreads: Number(ENV.ORT_INTRA_OP_THREADS ?? 0),
+    allowSpinning: ENV.ORT_ALLOW_SPINNING === '1',
+  });
   const session = await backend.open(path.join(ROOT, 'models/ecg-rhythm/1/model.onnx'));
   const input = { data: values.subarray(0, ROWS * L), dims: [ROWS, L, 1] };
   for (let i = 0; i < 5; i += 1) await session.run(input);
-  const c0 = threadTimes(process.pid), t0 = process.hrtime.bigint();
+  const c0 = threadTimes(process.pid),
+    t0 = process.hrtime.bigint();
   let runs = 0;
-  while (Number(process.hrtime.bigint() - t0) < SECONDS * 1e9) { await session.run(input); runs += 1; }
+  while (Number(process.hrtime.bigint() - t0) < SECONDS * 1e9) {
+    await session.run(input);
+    runs += 1;
+  }
   const elapsedNs = Number(process.hrtime.bigint() - t0);
-  const threads = [...diffTimes(c0, threadTimes(process.pid))].filter(([, d]) => d.runNs > elapsedNs / 100).map(([tid, d]) => ({ tid, role: tid === process.pid ? 'caller' : 'ort intra-op', cpuPct: (100 * d.runNs) / elapsedNs, msPerBatch: d.runNs / 1e6 / runs }));
+  const threads = [...diffTimes(c0, threadTimes(process.pid))]
+    .filter(([, d]) => d.runNs > elapsedNs / 100)
+    .map(([tid, d]) => ({
+      tid,
+      role: tid === process.pid ? 'caller' : 'ort intra-op',
+      cpuPct: (100 * d.runNs) / elapsedNs,
+      msPerBatch: d.runNs / 1e6 / runs,
+    }));
   await session.release();
-  const summary = { label: LABEL, direct: true, batch: ROWS, runs, samplesPerSecond: (runs * ROWS) / (elapsedNs / 1e9), wallMsPerBatch: elapsedNs / 1e6 / runs, threads };
+  const summary = {
+    label: LABEL,
+    direct: true,
+    batch: ROWS,
+    runs,
+    samplesPerSecond: (runs * ROWS) / (elapsedNs / 1e9),
+    wallMsPerBatch: elapsedNs / 1e6 / runs,
+    threads,
+  };
   writeOut(summary);
-  console.log(`${LABEL}: direct ORT batch ${ROWS}: ${summary.samplesPerSecond.toFixed(0)} samples/s, ${summary.wallMsPerBatch.toFixed(2)} ms/batch wall, CPU ${threads.reduce((a, t) => a + t.msPerBatch, 0).toFixed(2)} ms/batch`);
-  for (const t of threads) console.log(`  ${t.role.padEnd(16)} tid ${String(t.tid).padEnd(7)} cpu ${t.cpuPct.toFixed(1).padStart(5)} %  ${t.msPerBatch.toFixed(2).padStart(6)} ms/batch`);
+  console.log(
+    `${LABEL}: direct ORT batch ${ROWS}: ${summary.samplesPerSecond.toFixed(0)} samples/s, ${summary.wallMsPerBatch.toFixed(2)} ms/batch wall, CPU ${threads.reduce((a, t) => a + t.msPerBatch, 0).toFixed(2)} ms/batch`,
+  );
+  for (const t of threads)
+    console.log(
+      `  ${t.role.padEnd(16)} tid ${String(t.tid).padEnd(7)} cpu ${t.cpuPct.toFixed(1).padStart(5)} %  ${t.msPerBatch.toFixed(2).padStart(6)} ms/batch`,
+    );
 }
 
 let gateway = null; // the child process, killed on any failure
 async function main() {
   const values = heldout();
   if (argv.includes('--direct')) return direct(values);
-  const body = await (FORMAT === 'npy' ? multipart(npyOf(values, ROWS), 'batch.npy') : multipart(xmlOf(values, ROWS), 'batch.xml'));
+  const body = await (FORMAT === 'npy'
+    ? multipart(npyOf(values, ROWS), 'batch.npy')
+    : multipart(xmlOf(values, ROWS), 'batch.xml'));
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const threadLog = `${OUT}.threads.jsonl`;
   fs.rmSync(threadLog, { force: true });
@@ -194,63 +296,155 @@ async function main() {
   gateway = child;
   const pid = child.pid;
 
-  const login = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { accessToken } }` }) });
-  const headers = { authorization: `Bearer ${(await login.json()).data.login.accessToken}`, 'apollo-require-preflight': 'true', 'content-type': body.contentType };
+  const login = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { accessToken } }`,
+    }),
+  });
+  const headers = {
+    authorization: `Bearer ${(await login.json()).data.login.accessToken}`,
+    'apollo-require-preflight': 'true',
+    'content-type': body.contentType,
+  };
   const check = await (await fetch(url, { method: 'POST', headers, body: body.body })).text();
   if (!check.includes(`"shape":[${ROWS},2]`)) throw new Error(`unexpected response: ${check.slice(0, 300)}`);
-  const load = (connections, duration) => autocannon({ url, method: 'POST', connections, duration, headers, body: body.body });
+  const load = (connections, duration) =>
+    autocannon({ url, method: 'POST', connections, duration, headers, body: body.body });
   await load(2, 2);
   await load(C, 3);
-  for (let i = 0; i < 60; i += 1) { // a quiet machine before the window (another benchmark, the warm-up's tail)
-    const a = systemBusyNs(); await new Promise((r) => setTimeout(r, 1000)); const b = systemBusyNs();
+  for (let i = 0; i < 60; i += 1) {
+    // a quiet machine before the window (another benchmark, the warm-up's tail)
+    const a = systemBusyNs();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = systemBusyNs();
     if ((b.busy - a.busy) / (b.total - a.total) < 0.04) break;
   }
 
-  const sys0 = systemBusyNs(), own0 = threadTimes(process.pid), g0 = threadTimes(pid), t0 = process.hrtime.bigint();
+  const sys0 = systemBusyNs(),
+    own0 = threadTimes(process.pid),
+    g0 = threadTimes(pid),
+    t0 = process.hrtime.bigint();
   const perSecond = [];
   let prev = g0;
-  const timer = setInterval(() => { const g = threadTimes(pid); perSecond.push(Object.fromEntries([...diffTimes(prev, g)].filter(([, d]) => d.runNs > 5e6).map(([tid, d]) => [tid, +(d.runNs / 1e7).toFixed(1)]))); prev = g; }, 1000);
+  const timer = setInterval(() => {
+    const g = threadTimes(pid);
+    perSecond.push(
+      Object.fromEntries(
+        [...diffTimes(prev, g)].filter(([, d]) => d.runNs > 5e6).map(([tid, d]) => [tid, +(d.runNs / 1e7).toFixed(1)]),
+      ),
+    );
+    prev = g;
+  }, 1000);
   const result = await load(C, SECONDS);
   clearInterval(timer);
-  const t1 = process.hrtime.bigint(), g1 = threadTimes(pid), own1 = threadTimes(process.pid), sys1 = systemBusyNs();
+  const t1 = process.hrtime.bigint(),
+    g1 = threadTimes(pid),
+    own1 = threadTimes(process.pid),
+    sys1 = systemBusyNs();
 
   const native = argv.includes('--no-gdb') ? {} : gdbRoles(pid, `${OUT}.gdb.txt`);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   gateway = null;
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const js = new Map(fs.readFileSync(threadLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((r) => [r.tid, r]));
+  const js = new Map(
+    fs
+      .readFileSync(threadLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((r) => [r.tid, r]),
+  );
 
   const elapsedNs = Number(t1 - t0);
   const ok = result.requests.total - result.non2xx - result.errors;
   const counts = {};
-  const threads = [...diffTimes(g0, g1)].map(([tid, d]) => {
-    let role = js.get(tid)?.entry ?? (tid === pid ? 'main' : native[tid] ?? 'native');
-    if (!js.has(tid) && tid !== pid) { counts[role] = (counts[role] ?? 0) + 1; role = `${role}#${counts[role]}`; }
-    return { tid, role, threadId: js.get(tid)?.threadId, cpuPct: (100 * d.runNs) / elapsedNs, runqWaitPct: (100 * d.waitNs) / elapsedNs, msPerRequest: d.runNs / 1e6 / ok };
-  }).sort((a, b) => a.tid - b.tid);
+  const threads = [...diffTimes(g0, g1)]
+    .map(([tid, d]) => {
+      let role = js.get(tid)?.entry ?? (tid === pid ? 'main' : (native[tid] ?? 'native'));
+      if (!js.has(tid) && tid !== pid) {
+        counts[role] = (counts[role] ?? 0) + 1;
+        role = `${role}#${counts[role]}`;
+      }
+      return {
+        tid,
+        role,
+        threadId: js.get(tid)?.threadId,
+        cpuPct: (100 * d.runNs) / elapsedNs,
+        runqWaitPct: (100 * d.waitNs) / elapsedNs,
+        msPerRequest: d.runNs / 1e6 / ok,
+      };
+    })
+    .sort((a, b) => a.tid - b.tid);
   const sum = (m) => [...m.values()].reduce((a, d) => a + d.runNs, 0);
-  const gatewayPct = threads.reduce((a, t) => a + t.cpuPct, 0), driverPct = (100 * sum(diffTimes(own0, own1))) / elapsedNs;
+  const gatewayPct = threads.reduce((a, t) => a + t.cpuPct, 0),
+    driverPct = (100 * sum(diffTimes(own0, own1))) / elapsedNs;
   const machinePct = (100 * os.cpus().length * (sys1.busy - sys0.busy)) / (sys1.total - sys0.total);
-  const profiles = PROF ? fs.readdirSync(PROF_DIR).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`)).map((f) => {
-    const threadId = Number(f.split('.')[4]);
-    return { file: path.join(PROF_DIR, f), threadId, role: [...js.values()].find((r) => r.threadId === threadId)?.entry ?? `thread${threadId}` };
-  }) : [];
+  const profiles = PROF
+    ? fs
+        .readdirSync(PROF_DIR)
+        .filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`))
+        .map((f) => {
+          const threadId = Number(f.split('.')[4]);
+          return {
+            file: path.join(PROF_DIR, f),
+            threadId,
+            role: [...js.values()].find((r) => r.threadId === threadId)?.entry ?? `thread${threadId}`,
+          };
+        })
+    : [];
 
   const summary = {
-    label: LABEL, format: FORMAT, connections: C, seconds: SECONDS, prof: PROF, env: ENV, date: new Date().toISOString(),
+    label: LABEL,
+    format: FORMAT,
+    connections: C,
+    seconds: SECONDS,
+    prof: PROF,
+    env: ENV,
+    date: new Date().toISOString(),
     window: { startUs: Number(t0 / 1000n), endUs: Number(t1 / 1000n) }, // CLOCK_MONOTONIC, the clock of .cpuprofile timestamps
-    requests: result.requests.total, ok, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
-    samplesPerSecond: (ok * ROWS) / (elapsedNs / 1e9), requestsPerSecond: ok / (elapsedNs / 1e9),
-    latency: { mean: result.latency.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 },
-    cpu: { gatewayPct, driverPct, machinePct, othersPct: machinePct - gatewayPct - driverPct, gatewayMsPerRequest: threads.reduce((a, t) => a + t.msPerRequest, 0), threads },
-    perSecond, profiles,
+    requests: result.requests.total,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    samplesPerSecond: (ok * ROWS) / (elapsedNs / 1e9),
+    requestsPerSecond: ok / (elapsedNs / 1e9),
+    latency: {
+      mean: result.latency.average,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+    },
+    cpu: {
+      gatewayPct,
+      driverPct,
+      machinePct,
+      othersPct: machinePct - gatewayPct - driverPct,
+      gatewayMsPerRequest: threads.reduce((a, t) => a + t.msPerRequest, 0),
+      threads,
+    },
+    perSecond,
+    profiles,
   };
   writeOut(summary);
-  console.log(`${LABEL}: ${summary.samplesPerSecond.toFixed(0)} samples/s (${ok} requests, ${result.non2xx + result.errors} failed), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
-  console.log(`  gateway ${gatewayPct.toFixed(0)} % (${summary.cpu.gatewayMsPerRequest.toFixed(1)} ms CPU/request), driver ${driverPct.toFixed(0)} %, machine ${machinePct.toFixed(0)} % of ${100 * os.cpus().length} %, others ${summary.cpu.othersPct.toFixed(0)} %`);
-  for (const t of threads.filter((x) => x.cpuPct >= 0.1)) console.log(`  ${t.role.padEnd(16)} tid ${String(t.tid).padEnd(7)} cpu ${t.cpuPct.toFixed(1).padStart(5)} %  runq-wait ${t.runqWaitPct.toFixed(1).padStart(5)} %  ${t.msPerRequest.toFixed(2).padStart(6)} ms/request`);
+  console.log(
+    `${LABEL}: ${summary.samplesPerSecond.toFixed(0)} samples/s (${ok} requests, ${result.non2xx + result.errors} failed), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+  );
+  console.log(
+    `  gateway ${gatewayPct.toFixed(0)} % (${summary.cpu.gatewayMsPerRequest.toFixed(1)} ms CPU/request), driver ${driverPct.toFixed(0)} %, machine ${machinePct.toFixed(0)} % of ${100 * os.cpus().length} %, others ${summary.cpu.othersPct.toFixed(0)} %`,
+  );
+  for (const t of threads.filter((x) => x.cpuPct >= 0.1))
+    console.log(
+      `  ${t.role.padEnd(16)} tid ${String(t.tid).padEnd(7)} cpu ${t.cpuPct.toFixed(1).padStart(5)} %  runq-wait ${t.runqWaitPct.toFixed(1).padStart(5)} %  ${t.msPerRequest.toFixed(2).padStart(6)} ms/request`,
+    );
   for (const p of profiles) console.log(`  profile ${p.role}: ${p.file}`);
   console.log(`  -> ${OUT}`);
 }
-main().catch((e) => { console.error(e); gateway?.kill('SIGTERM'); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  gateway?.kill('SIGTERM');
+  process.exit(1);
+});

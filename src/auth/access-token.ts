@@ -133,7 +133,8 @@ export class AccessTokenService {
     if (typeof exp !== 'number' || typeof iat !== 'number' || iat > now + tolerance) {
       return { valid: false, reason: 'invalid-claim' };
     }
-    if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string') return { valid: false, reason: 'invalid-claim' };
+    if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string')
+      return { valid: false, reason: 'invalid-claim' };
     if (!isRole(role) || kind !== 'user' || typeof iss !== 'string' || typeof aud !== 'string') {
       return { valid: false, reason: 'invalid-claim' };
     }

@@ -43,7 +43,13 @@ export class AccountAdmin {
     // Checked before hashing to save the work; the insert below still catches a concurrent duplicate.
     if (store.users.findByUsername(username) !== undefined) throw duplicate(username);
     const passwordHash = await hasher.hash(password);
-    const result = store.users.create({ username, passwordHash, role, createdAt: clock(), createdBy: actorLabel(actor) });
+    const result = store.users.create({
+      username,
+      passwordHash,
+      role,
+      createdAt: clock(),
+      createdBy: actorLabel(actor),
+    });
     if (result.status === 'duplicate') throw duplicate(username);
     this.deps.logger?.info({ event: 'user.created', username, role, by: actorLabel(actor) }, 'user created');
     return toUserView(result.user);
@@ -66,7 +72,9 @@ export class AccountAdmin {
         throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'You cannot delete your own account.', { reason: 'self' });
       }
       if (user.role === Role.ADMIN && store.users.countByRole(Role.ADMIN) <= 1) {
-        throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'The last administrator cannot be deleted.', { reason: 'lastAdmin' });
+        throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'The last administrator cannot be deleted.', {
+          reason: 'lastAdmin',
+        });
       }
       store.users.delete(user.username);
     });
@@ -113,7 +121,8 @@ export class AccountAdmin {
     const { store, clock } = this.deps;
     if (store.apiKeys.findById(id) === undefined) throw new GatewayError(ErrorCode.NOT_FOUND, 'No such API key.');
     const revoked = store.apiKeys.revoke(id, clock());
-    if (revoked) this.deps.logger?.info({ event: 'apiKey.revoked', apiKeyId: id, by: actorLabel(actor) }, 'API key revoked');
+    if (revoked)
+      this.deps.logger?.info({ event: 'apiKey.revoked', apiKeyId: id, by: actorLabel(actor) }, 'API key revoked');
     return revoked;
   }
 
@@ -134,10 +143,17 @@ export class AccountAdmin {
     const passwordHash = await hasher.hash(password);
     const result = store.transaction(() => {
       if (store.users.count() > 0) return 'exists' as const;
-      const created = store.users.create({ username, passwordHash, role: Role.ADMIN, createdAt: clock(), createdBy: null });
+      const created = store.users.create({
+        username,
+        passwordHash,
+        role: Role.ADMIN,
+        createdAt: clock(),
+        createdBy: null,
+      });
       return created.status === 'created' ? ('created' as const) : ('exists' as const);
     });
-    if (result === 'created') this.deps.logger?.info({ event: 'admin.created', username }, 'first administrator created');
+    if (result === 'created')
+      this.deps.logger?.info({ event: 'admin.created', username }, 'first administrator created');
     return result;
   }
 }

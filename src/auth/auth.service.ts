@@ -70,7 +70,12 @@ export class AuthService {
       clockToleranceSeconds: deps.config.clockToleranceSeconds,
       clock: this.clock,
     });
-    this.accounts = new AccountAdmin({ store: deps.store, hasher: deps.hasher, clock: this.clock, logger: deps.logger });
+    this.accounts = new AccountAdmin({
+      store: deps.store,
+      hasher: deps.hasher,
+      clock: this.clock,
+      logger: deps.logger,
+    });
   }
 
   /**
@@ -83,12 +88,17 @@ export class AuthService {
     await this.limiter.reserve(username, address);
     const found = USERNAME_PATTERN.test(username) ? this.store.users.findByUsername(username) : undefined;
     const ok =
-      found === undefined ? await this.hasher.dummyVerify(password) : await this.hasher.verify(password, found.passwordHash);
+      found === undefined
+        ? await this.hasher.dummyVerify(password)
+        : await this.hasher.verify(password, found.passwordHash);
     // The user may have been deleted while scrypt ran: read it again before issuing anything.
     const user = ok && found !== undefined ? this.store.users.findById(found.id) : undefined;
     if (user === undefined) {
       // Only a known user's name is logged: an unknown "username" is often a password typed in the wrong field.
-      this.logger?.warn({ event: 'login.failed', userId: found?.id, username: found?.username, address }, 'login failed');
+      this.logger?.warn(
+        { event: 'login.failed', userId: found?.id, username: found?.username, address },
+        'login failed',
+      );
       throw new GatewayError(ErrorCode.UNAUTHENTICATED, INVALID_LOGIN);
     }
     await this.limiter.succeeded(username, address);
@@ -167,10 +177,15 @@ export class AuthService {
         if (!check.valid) return { status: 'rejected', reason: `access token ${check.reason}` };
         const user = this.store.users.findById(check.claims.sub);
         if (user === undefined) return { status: 'rejected', reason: 'access token user no longer exists' };
-        return { status: 'authenticated', principal: { kind: 'user', id: user.id, name: user.username, role: user.role } };
+        return {
+          status: 'authenticated',
+          principal: { kind: 'user', id: user.id, name: user.username, role: user.role },
+        };
       }
       case 'apiKey': {
-        const key = isApiKeyShaped(parsed.key) ? this.store.apiKeys.findActiveByHash(hashOpaqueToken(parsed.key)) : undefined;
+        const key = isApiKeyShaped(parsed.key)
+          ? this.store.apiKeys.findActiveByHash(hashOpaqueToken(parsed.key))
+          : undefined;
         if (key === undefined) return { status: 'rejected', reason: 'unknown or revoked API key' };
         this.store.apiKeys.touch(key.id, this.clock());
         return { status: 'authenticated', principal: { kind: 'apiKey', id: key.id, name: key.name, role: key.role } };

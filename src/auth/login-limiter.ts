@@ -33,8 +33,16 @@ export class LoginLimiter {
 
   constructor(limits: LoginLimits) {
     const duration = limits.loginWindowSeconds;
-    this.byUsername = new RateLimiterMemory({ keyPrefix: 'login-user', points: limits.loginMaxAttemptsPerUsername, duration });
-    this.byAddress = new RateLimiterMemory({ keyPrefix: 'login-addr', points: limits.loginMaxAttemptsPerAddress, duration });
+    this.byUsername = new RateLimiterMemory({
+      keyPrefix: 'login-user',
+      points: limits.loginMaxAttemptsPerUsername,
+      duration,
+    });
+    this.byAddress = new RateLimiterMemory({
+      keyPrefix: 'login-addr',
+      points: limits.loginMaxAttemptsPerAddress,
+      duration,
+    });
   }
 
   /**
@@ -69,7 +77,11 @@ export class LoginLimiter {
 function limited(results: readonly RateLimiterRes[]): GatewayError {
   const waitMs = Math.max(...results.map((res) => res.msBeforeNext));
   const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatewayError(ErrorCode.RATE_LIMITED, `Too many login attempts. Try again in ${retryAfterSeconds} seconds.`, {
-    retryAfterSeconds,
-  });
+  return new GatewayError(
+    ErrorCode.RATE_LIMITED,
+    `Too many login attempts. Try again in ${retryAfterSeconds} seconds.`,
+    {
+      retryAfterSeconds,
+    },
+  );
 }

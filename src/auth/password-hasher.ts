@@ -24,7 +24,8 @@ export interface ParsedPasswordHash {
 }
 
 function costProblem({ N, r, p }: ScryptCost): string | undefined {
-  if (!Number.isInteger(N) || N < 2 || N > MAX.N || (N & (N - 1)) !== 0) return `N must be a power of two in [2, ${MAX.N}]`;
+  if (!Number.isInteger(N) || N < 2 || N > MAX.N || (N & (N - 1)) !== 0)
+    return `N must be a power of two in [2, ${MAX.N}]`;
   if (!Number.isInteger(r) || r < 1 || r > MAX.r) return `r must be an integer in [1, ${MAX.r}]`;
   if (!Number.isInteger(p) || p < 1 || p > MAX.p) return `p must be an integer in [1, ${MAX.p}]`;
   return undefined;

@@ -15,7 +15,7 @@ export function passwordWeakness(password: string, username?: string): string | 
   const lower = password.toLowerCase();
   if (username !== undefined && lower.includes(username.toLowerCase())) return 'must not contain the username';
   const bare = lower.replace(/[^a-z]/g, '');
-  if (COMMON.some((word) => bare === word || bare.startsWith(word) && bare.length - word.length < 4)) {
+  if (COMMON.some((word) => bare === word || (bare.startsWith(word) && bare.length - word.length < 4))) {
     return 'must not be a common password';
   }
   if (/^(0123456789|1234567890|abcdefghij)/.test(lower)) return 'must not be a sequence';

@@ -37,7 +37,10 @@ export async function createBatchIngest(options: BatchIngestOptions): Promise<Ba
     // Imported only here: loading it in this thread would keep a worker from loading libxmljs2.
     const { createBatchCodec } = await import('./batch.codec');
     const codec = createBatchCodec(options);
-    return { decode: async (bytes, filename, expect) => codec.decode(bytes, filename, expect), close: async () => undefined };
+    return {
+      decode: async (bytes, filename, expect) => codec.decode(bytes, filename, expect),
+      close: async () => undefined,
+    };
   }
   const { instrumentation = NO_INSTRUMENTATION } = options;
   const xml = await XmlWorkerDecoder.start({ ...options, onCrash: options.onXmlWorkerCrash });
@@ -47,8 +50,14 @@ export async function createBatchIngest(options: BatchIngestOptions): Promise<Ba
     async decode(bytes, filename, expect) {
       const format = formatOfUpload(bytes, filename, expect);
       const attributes = { format, bytes: bytes.length };
-      if (format === 'npy') return instrumentation.stageSync(Stage.DECODE, attributes, () => npy.decode(bytes, expect), decoded);
-      return instrumentation.stage(Stage.DECODE, attributes, () => xml.decode(bytes, expect, options.pipelineSamples ?? 0), decoded);
+      if (format === 'npy')
+        return instrumentation.stageSync(Stage.DECODE, attributes, () => npy.decode(bytes, expect), decoded);
+      return instrumentation.stage(
+        Stage.DECODE,
+        attributes,
+        () => xml.decode(bytes, expect, options.pipelineSamples ?? 0),
+        decoded,
+      );
     },
     close: () => xml.close(),
   };

@@ -32,7 +32,11 @@ export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
   const engine = createLibxmlEngine(loadXsdSchema(options.xsdPath));
   return composeBatchCodec(
     {
-      xml: createXmlBatchDecoder({ engine, maxXmlBytes: options.maxXmlBytes, instrumentation: options.instrumentation }),
+      xml: createXmlBatchDecoder({
+        engine,
+        maxXmlBytes: options.maxXmlBytes,
+        instrumentation: options.instrumentation,
+      }),
       npy: createNpyBatchDecoder(options.instrumentation),
     },
     options.instrumentation,
@@ -43,11 +47,19 @@ export function createBatchCodec(options: BatchCodecOptions): BatchCodec {
  * Routes each upload to the decoder of its detected format (exposed so tests can plug in their own decoders); the
  * decoding is one `batch.decode` stage, labelled with the format even when it fails.
  */
-export function composeBatchCodec(decoders: Readonly<Record<BatchFormat, BatchDecoder>>, instrumentation: Instrumentation = NO_INSTRUMENTATION): BatchCodec {
+export function composeBatchCodec(
+  decoders: Readonly<Record<BatchFormat, BatchDecoder>>,
+  instrumentation: Instrumentation = NO_INSTRUMENTATION,
+): BatchCodec {
   return {
     decode(bytes: Buffer, filename: string | undefined, expect: BatchExpectation): SignalBatch {
       const format = formatOfUpload(bytes, filename, expect);
-      return instrumentation.stageSync(Stage.DECODE, { format, bytes: bytes.length }, () => decoders[format].decode(bytes, expect), (batch) => ({ samples: batch.count }));
+      return instrumentation.stageSync(
+        Stage.DECODE,
+        { format, bytes: bytes.length },
+        () => decoders[format].decode(bytes, expect),
+        (batch) => ({ samples: batch.count }),
+      );
     },
   };
 }

@@ -23,7 +23,12 @@ export function detectBatchFormat(bytes: Uint8Array, filename?: string): BatchFo
   if (startsWithBytes(bytes, NPY_MAGIC)) return 'npy';
   if (looksLikeXml(bytes)) return 'xml';
   const extension = extensionOf(filename);
-  if (extension === 'npy' && bytes.length > 0 && bytes.length < NPY_MAGIC.length && startsWithBytes(NPY_MAGIC_BYTES, [...bytes])) {
+  if (
+    extension === 'npy' &&
+    bytes.length > 0 &&
+    bytes.length < NPY_MAGIC.length &&
+    startsWithBytes(NPY_MAGIC_BYTES, [...bytes])
+  ) {
     return 'npy';
   }
   const name = safeBasename(filename);
@@ -58,6 +63,9 @@ function extensionOf(filename: string | undefined): string | undefined {
 export function safeBasename(filename: string | undefined): string | undefined {
   if (filename === undefined) return undefined;
   const base = filename.split(/[\\/]/).pop() ?? '';
-  const safe = base.replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, MAX_FILENAME_CHARS).trim();
+  const safe = base
+    .replace(/[^A-Za-z0-9._ -]/g, '_')
+    .slice(0, MAX_FILENAME_CHARS)
+    .trim();
   return safe === '' || /^[._]+$/.test(safe) ? undefined : safe;
 }

@@ -48,7 +48,10 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
   REFRESH_TOKEN_TTL_SECONDS: int(7 * 86_400, 60, 90 * 86_400),
   JWT_CLOCK_TOLERANCE_SECONDS: int(5, 0, 300),
-  ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('admin'),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('admin'),
   ADMIN_PASSWORD: optionalString,
   LOGIN_MAX_ATTEMPTS_PER_USERNAME: int(5, 1, 10_000),
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: int(20, 1, 100_000),
@@ -126,7 +129,11 @@ export interface Config {
   /** Origins allowed by CORS; empty means same-origin only. */
   readonly corsOrigins: readonly string[];
   /** The promotion gate: golden tolerance, minimum agreement with the current version, golden inputs used. */
-  readonly promotion: { readonly goldenTolerance: number; readonly minAgreement: number; readonly maxGoldenSamples: number };
+  readonly promotion: {
+    readonly goldenTolerance: number;
+    readonly minAgreement: number;
+    readonly maxGoldenSamples: number;
+  };
   /** Cap on an ONNX file sent to `registerModel`, enforced while it streams to disk. */
   readonly maxModelBytes: number;
   /** Limits on loaded versions (0: none); least recently used idle versions are unloaded to make room. */
@@ -231,18 +238,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       predictRateLimitPerMinute: e.PREDICT_RATE_LIMIT_PER_MINUTE,
       predictMaxConcurrency: e.PREDICT_MAX_CONCURRENCY,
     }),
-    corsOrigins: Object.freeze(e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o !== '')),
+    corsOrigins: Object.freeze(
+      e.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    ),
     promotion: Object.freeze({
       goldenTolerance: e.PROMOTION_GOLDEN_TOLERANCE,
       minAgreement: e.PROMOTION_MIN_AGREEMENT,
       maxGoldenSamples: e.PROMOTION_GOLDEN_SAMPLES,
     }),
     maxModelBytes: e.MAX_MODEL_BYTES,
-    modelMemory: Object.freeze({ maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS, maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB }),
+    modelMemory: Object.freeze({
+      maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS,
+      maxResidentBytes: e.MODEL_MEMORY_BUDGET_MB * MiB,
+    }),
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
     mirrorQuietMs: e.MIRROR_QUIET_MS,
     metricsHistoryMs: e.METRICS_HISTORY_HOURS * 3_600_000,
-    drift: Object.freeze({ windowSamples: e.DRIFT_WINDOW_SAMPLES, minSamples: e.DRIFT_MIN_SAMPLES, alertPsi: e.DRIFT_ALERT_PSI }),
+    drift: Object.freeze({
+      windowSamples: e.DRIFT_WINDOW_SAMPLES,
+      minSamples: e.DRIFT_MIN_SAMPLES,
+      alertPsi: e.DRIFT_ALERT_PSI,
+    }),
   });
 }
 

@@ -25,8 +25,13 @@ export function createFormatError(logger: Logger) {
     const unwrapped = unwrapResolverError(error);
     // Apollo re-wraps validation-rule errors (and overwrites their code); the limit rules keep a GatewayError inside.
     const original =
-      unwrapped instanceof GraphQLError && isGatewayError(unwrapped.originalError) ? unwrapped.originalError : unwrapped;
-    const where = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
+      unwrapped instanceof GraphQLError && isGatewayError(unwrapped.originalError)
+        ? unwrapped.originalError
+        : unwrapped;
+    const where = {
+      ...(formatted.locations && { locations: formatted.locations }),
+      ...(formatted.path && { path: formatted.path }),
+    };
     if (isGatewayError(original)) {
       return { message: original.message, ...where, extensions: { ...original.details, code: original.code } };
     }

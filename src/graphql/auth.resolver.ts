@@ -8,7 +8,8 @@ import type { GatewayContext } from './context';
 
 /** The authenticated principal; the permission layer guarantees there is one wherever this is called. */
 export function principalOf(ctx: GatewayContext): Principal {
-  if (ctx.auth.status !== 'authenticated') throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'Authentication required.');
+  if (ctx.auth.status !== 'authenticated')
+    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'Authentication required.');
   return ctx.auth.principal;
 }
 
@@ -26,7 +27,9 @@ export class AuthResolver {
     return this.auth.login(username, password, ctx.address);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Rotates a refresh token: the one given is spent and a new pair returned.' })
+  @Mutation(() => AuthPayload, {
+    description: 'Rotates a refresh token: the one given is spent and a new pair returned.',
+  })
   refresh(@Arg('refreshToken') refreshToken: string): Promise<AuthPayload> {
     return this.auth.refresh(refreshToken);
   }

@@ -16,7 +16,9 @@ export class AuthPayload {
   @Field({ description: 'A JWT to send as `Authorization: Bearer <token>`.' })
   accessToken!: string;
 
-  @Field({ description: 'Opaque, single use: exchange it with `refresh` for a new pair. Reusing one revokes its family.' })
+  @Field({
+    description: 'Opaque, single use: exchange it with `refresh` for a new pair. Reusing one revokes its family.',
+  })
   refreshToken!: string;
 
   @Field(() => Int, { description: 'Seconds until the access token expires.' })

@@ -37,12 +37,15 @@ export class ModelLifecycleResolver {
   })
   registerModel(
     @Arg('name') name: string,
-    @Arg('file', () => UploadScalar, { description: 'The .onnx file, sent as a multipart upload.' }) file: PendingUpload,
+    @Arg('file', () => UploadScalar, { description: 'The .onnx file, sent as a multipart upload.' })
+    file: PendingUpload,
     @Ctx() ctx: GatewayContext,
     @Arg('manifest', () => ModelManifestInput, { nullable: true }) manifest?: ModelManifestInput | null,
   ): Promise<ModelVersionType> {
     const source = modelFileSource(file.file, this.deps.maxModelBytes);
-    return this.deps.ingest.register(name, source, ModelManifestInput.toDraft(manifest), actorOf(ctx)).then((v) => new ModelVersionType(v));
+    return this.deps.ingest
+      .register(name, source, ModelManifestInput.toDraft(manifest), actorOf(ctx))
+      .then((v) => new ModelVersionType(v));
   }
 
   @Mutation(() => ModelVersionType, {
@@ -85,7 +88,9 @@ export class ModelLifecycleResolver {
     return this.deps.promotions.promote(name, version, alias, actorOf(ctx)) as Promise<PromotionResult>;
   }
 
-  @Mutation(() => ModelAlias, { description: 'Points an alias back at the version it named before (loading it if needed).' })
+  @Mutation(() => ModelAlias, {
+    description: 'Points an alias back at the version it named before (loading it if needed).',
+  })
   async rollbackModel(
     @Arg('name') name: string,
     @Ctx() ctx: GatewayContext,

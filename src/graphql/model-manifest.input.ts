@@ -29,7 +29,8 @@ export class ModelManifestInput {
 
   @Field(() => [TensorSpecInput], { nullable: true }) outputs?: TensorSpecInput[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'The meaning of each output column.' }) labels?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'The meaning of each output column.' }) labels?:
+    string[] | null;
 
   @Field(() => Int, { nullable: true, description: 'Samples per ONNX Runtime run (at most BATCH_MAX_SIZE).' })
   maxBatchSize?: number | null;

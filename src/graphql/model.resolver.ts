@@ -35,7 +35,9 @@ export class ModelResolver {
     @Arg('name') name: string,
     @Arg('limit', () => Int, { defaultValue: 50, description: 'At most 500.' }) limit: number,
   ): ModelEvent[] {
-    return this.journal.list(name, Math.max(1, Math.min(limit, 500))).map((e) => ({ ...e, id: String(e.id), detail: e.detail ?? null }));
+    return this.journal
+      .list(name, Math.max(1, Math.min(limit, 500)))
+      .map((e) => ({ ...e, id: String(e.id), detail: e.detail ?? null }));
   }
 
   @Query(() => [ModelComparison], {
@@ -54,7 +56,10 @@ export class ModelResolver {
       "Input drift and prediction mix of a version (default: `production`) over its recent traffic, against its manifest's " +
       'reference statistics; null when the manifest has none.',
   })
-  modelMonitoring(@Arg('name') name: string, @Arg('version', () => Int, { nullable: true }) version?: number | null): ModelMonitoring | null {
+  modelMonitoring(
+    @Arg('name') name: string,
+    @Arg('version', () => Int, { nullable: true }) version?: number | null,
+  ): ModelMonitoring | null {
     return (this.monitor.report(this.registry.resolve(name, version)) as ModelMonitoring | undefined) ?? null;
   }
 }

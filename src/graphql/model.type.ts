@@ -14,7 +14,10 @@ export const ModelVersionState: { [K in VersionStatus]: K } = {
   DRAINING: 'DRAINING',
   FAILED: 'FAILED',
 };
-registerEnumType(ModelVersionState, { name: 'ModelVersionState', description: 'Where a model version is in its life.' });
+registerEnumType(ModelVersionState, {
+  name: 'ModelVersionState',
+  description: 'Where a model version is in its life.',
+});
 
 @ObjectType('TensorSpec', { description: 'Name, element type and shape of a model input or output.' })
 export class TensorSpecType {
@@ -116,7 +119,9 @@ export class Model {
     return this.entry.versions.map((v) => new ModelVersionType(v));
   }
 
-  @Field(() => Int, { description: 'The version `predict` uses when none is given: the `production` alias, else the newest.' })
+  @Field(() => Int, {
+    description: 'The version `predict` uses when none is given: the `production` alias, else the newest.',
+  })
   get defaultVersion(): number {
     return this.registry.defaultVersion(this.entry.name) ?? 0;
   }
@@ -125,7 +130,8 @@ export class Model {
     return this.registry.aliasesOf(this.entry.name);
   }
 
-  @Field(() => TrafficPolicyType, { description: 'Canary and shadow versions, if any.' }) get trafficPolicy(): TrafficPolicyType {
+  @Field(() => TrafficPolicyType, { description: 'Canary and shadow versions, if any.' })
+  get trafficPolicy(): TrafficPolicyType {
     return TrafficPolicyType.from(this.policy);
   }
 }

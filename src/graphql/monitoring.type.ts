@@ -10,19 +10,29 @@ export const DriftStatusEnum: { [K in DriftStatus]: K } = {
 };
 registerEnumType(DriftStatusEnum, {
   name: 'DriftStatus',
-  description: 'INSUFFICIENT_DATA: fewer samples than DRIFT_MIN_SAMPLES. STABLE: score < 0.1. SHIFTING: < DRIFT_ALERT_PSI. DRIFTING: at or above it.',
+  description:
+    'INSUFFICIENT_DATA: fewer samples than DRIFT_MIN_SAMPLES. STABLE: score < 0.1. SHIFTING: < DRIFT_ALERT_PSI. DRIFTING: at or above it.',
 });
 
-@ObjectType({ description: 'One monitored statistic: its training mean, its live mean, and their population stability index.' })
+@ObjectType({
+  description: 'One monitored statistic: its training mean, its live mean, and their population stability index.',
+})
 export class StatisticDrift {
-  @Field({ description: '`mean`, `std`, `min`, `max` of each input sample, or `confidence` (the top output).' }) statistic!: string;
+  @Field({ description: '`mean`, `std`, `min`, `max` of each input sample, or `confidence` (the top output).' })
+  statistic!: string;
 
-  @Field(() => Float, { nullable: true, description: 'Mean on the training split (from the manifest), when it records one.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean on the training split (from the manifest), when it records one.',
+  })
   referenceMean!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Mean over the live window.' }) liveMean!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'PSI of the live window against the training deciles (null below DRIFT_MIN_SAMPLES).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'PSI of the live window against the training deciles (null below DRIFT_MIN_SAMPLES).',
+  })
   psi!: number | null;
 }
 
@@ -43,7 +53,8 @@ export class ModelMonitoring implements MonitoringReport {
 
   @Field(() => Int, { description: 'Samples in the window.' }) samples!: number;
 
-  @Field(() => Int, { description: 'Window size (DRIFT_WINDOW_SAMPLES): the newest samples only.' }) windowSamples!: number;
+  @Field(() => Int, { description: 'Window size (DRIFT_WINDOW_SAMPLES): the newest samples only.' })
+  windowSamples!: number;
 
   @Field(() => [StatisticDrift]) inputs!: StatisticDrift[];
 
@@ -51,13 +62,16 @@ export class ModelMonitoring implements MonitoringReport {
 
   @Field(() => [ClassShare]) classMix!: ClassShare[];
 
-  @Field(() => Float, { nullable: true, description: 'PSI of the live class mix against the training one.' }) classMixPsi!: number | null;
+  @Field(() => Float, { nullable: true, description: 'PSI of the live class mix against the training one.' })
+  classMixPsi!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'The largest PSI above: what the drift alert watches.' }) driftScore!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The largest PSI above: what the drift alert watches.' })
+  driftScore!: number | null;
 
   @Field(() => Float, { description: 'The drift threshold (DRIFT_ALERT_PSI).' }) alertPsi!: number;
 
   @Field(() => DriftStatusEnum) status!: DriftStatus;
 
-  @Field(() => [String], { description: 'Reference statistics of the manifest not computed on live traffic.' }) untracked!: string[];
+  @Field(() => [String], { description: 'Reference statistics of the manifest not computed on live traffic.' })
+  untracked!: string[];
 }

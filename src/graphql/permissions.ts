@@ -14,7 +14,10 @@ function atLeast(role: Role) {
     switch (ctx.auth.status) {
       case 'anonymous':
       case 'rejected':
-        return new GatewayError(ErrorCode.UNAUTHENTICATED, 'Authentication required: send a valid access token or API key.');
+        return new GatewayError(
+          ErrorCode.UNAUTHENTICATED,
+          'Authentication required: send a valid access token or API key.',
+        );
       case 'authenticated':
         return roleAtLeast(ctx.auth.principal.role, role)
           ? true
@@ -32,7 +35,17 @@ const admin = atLeast(Role.ADMIN);
  * the schema to make sure none is missing. Session mutations are public: their argument is the credential.
  */
 export const ruleTree: IRules = {
-  Query: { models: viewer, model: viewer, modelEvents: admin, modelComparison: admin, modelMonitoring: viewer, modelMetrics: viewer, me: viewer, users: admin, apiKeys: admin },
+  Query: {
+    models: viewer,
+    model: viewer,
+    modelEvents: admin,
+    modelComparison: admin,
+    modelMonitoring: viewer,
+    modelMetrics: viewer,
+    me: viewer,
+    users: admin,
+    apiKeys: admin,
+  },
   Mutation: {
     login: allow,
     refresh: allow,

@@ -26,7 +26,11 @@ export class PredictionResolver {
     @Arg('file', () => UploadScalar, { description: 'The batch, sent as a multipart upload.' })
     file: PendingUpload,
     @Ctx() ctx: GatewayContext,
-    @Arg('version', () => Int, { nullable: true, description: 'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.' })
+    @Arg('version', () => Int, {
+      nullable: true,
+      description:
+        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
+    })
     version?: number | null,
   ): Promise<Prediction> {
     const result = await this.predictions.predict({

@@ -3,7 +3,11 @@ import type { PredictionResult } from '../prediction/prediction.service';
 import type { Route } from '../traffic/traffic-router';
 
 /** GraphQL mirror of {@link Route}; the record type makes the compiler flag a missing route. */
-export const PredictionRoute: { [K in Route]: K } = { EXPLICIT: 'EXPLICIT', PRODUCTION: 'PRODUCTION', CANARY: 'CANARY' };
+export const PredictionRoute: { [K in Route]: K } = {
+  EXPLICIT: 'EXPLICIT',
+  PRODUCTION: 'PRODUCTION',
+  CANARY: 'CANARY',
+};
 registerEnumType(PredictionRoute, {
   name: 'PredictionRoute',
   description: 'Why the request ran on its version: it named the version, the `production` alias, or a canary split.',

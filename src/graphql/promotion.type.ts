@@ -14,7 +14,8 @@ export class PromotionReport implements GateReport {
 
   @Field(() => Int, { description: 'The version proposed.' }) candidate!: number;
 
-  @Field(() => Int, { nullable: true, description: 'The version the alias named, compared against.' }) baseline!: number | null;
+  @Field(() => Int, { nullable: true, description: 'The version the alias named, compared against.' }) baseline!:
+    number | null;
 
   @Field(() => Int, { description: 'Golden inputs used.' }) samples!: number;
 
@@ -23,7 +24,10 @@ export class PromotionReport implements GateReport {
 
   @Field(() => Float) goldenTolerance!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Share of golden inputs where candidate and baseline agree on the label.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of golden inputs where candidate and baseline agree on the label.',
+  })
   agreement!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Mean |candidate − baseline| over all outputs.' })
@@ -40,7 +44,8 @@ export class PromotionResult {
 
   @Field() alias!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version the alias names after the call.' }) version!: number | null;
+  @Field(() => Int, { nullable: true, description: 'The version the alias names after the call.' }) version!:
+    number | null;
 
   @Field(() => PromotionReport) report!: PromotionReport;
 }

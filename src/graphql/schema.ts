@@ -9,7 +9,14 @@ import { PredictionResolver } from './prediction.resolver';
 import { UserResolver } from './user.resolver';
 
 /** Every resolver class of the API; the schema is generated from these. */
-export const resolvers = [ModelResolver, ModelLifecycleResolver, ModelMetricsResolver, PredictionResolver, AuthResolver, UserResolver] as const;
+export const resolvers = [
+  ModelResolver,
+  ModelLifecycleResolver,
+  ModelMetricsResolver,
+  PredictionResolver,
+  AuthResolver,
+  UserResolver,
+] as const;
 
 /** Field middleware, applied in order: the first listed runs first (outermost). */
 export type SchemaMiddleware = IMiddleware | IMiddlewareGenerator<unknown, unknown, unknown>;
@@ -23,7 +30,8 @@ export function containerOf(instances: readonly object[]): ContainerType {
   return {
     get(someClass) {
       const instance = byClass.get(someClass);
-      if (instance === undefined) throw new Error(`no instance registered for ${String((someClass as { name?: string }).name)}`);
+      if (instance === undefined)
+        throw new Error(`no instance registered for ${String((someClass as { name?: string }).name)}`);
       return instance;
     },
   };

@@ -21,7 +21,11 @@ export class TrafficPolicyType {
   shadowVersion!: number | null;
 
   static from(policy: TrafficPolicy): TrafficPolicyType {
-    return { canaryVersion: policy.canary?.version ?? null, canaryPercent: policy.canary?.percent ?? 0, shadowVersion: policy.shadow };
+    return {
+      canaryVersion: policy.canary?.version ?? null,
+      canaryPercent: policy.canary?.percent ?? 0,
+      shadowVersion: policy.shadow,
+    };
   }
 }
 
@@ -29,7 +33,8 @@ export class TrafficPolicyType {
 export class TrafficPolicyInput {
   @Field(() => Int, { nullable: true }) canaryVersion?: number | null;
 
-  @Field(() => Float, { defaultValue: 0, description: 'Share of callers (0–100) routed to the canary.' }) canaryPercent!: number;
+  @Field(() => Float, { defaultValue: 0, description: 'Share of callers (0–100) routed to the canary.' })
+  canaryPercent!: number;
 
   @Field(() => Int, { nullable: true }) shadowVersion?: number | null;
 

@@ -25,7 +25,7 @@ export class UserResolver {
     return this.auth.createUser(username, password, role, principalOf(ctx));
   }
 
-  @Mutation(() => Boolean, { description: "Deletes a user and revokes their refresh tokens." })
+  @Mutation(() => Boolean, { description: 'Deletes a user and revokes their refresh tokens.' })
   deleteUser(@Arg('username') username: string, @Ctx() ctx: GatewayContext): boolean {
     return this.auth.deleteUser(username, principalOf(ctx));
   }

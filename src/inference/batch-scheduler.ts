@@ -56,12 +56,26 @@ export class BatchScheduler {
   ) {}
 
   /** Runs `count` samples of `values` on `session` and resolves with their outputs, whole and in order. */
-  run(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, request: RunRequest): Promise<Float64Tensor> {
+  run(
+    session: InferenceSession,
+    plan: RunPlan,
+    values: Float64Array,
+    count: number,
+    request: RunRequest,
+  ): Promise<Float64Tensor> {
     const { arrivals } = request;
-    return arrivals === undefined ? this.runWhole(session, plan, values, count, request) : this.runInParts(session, plan, values, count, request, arrivals);
+    return arrivals === undefined
+      ? this.runWhole(session, plan, values, count, request)
+      : this.runInParts(session, plan, values, count, request, arrivals);
   }
 
-  private runWhole(session: InferenceSession, plan: RunPlan, values: Float64Array, count: number, request: RunRequest): Promise<Float64Tensor> {
+  private runWhole(
+    session: InferenceSession,
+    plan: RunPlan,
+    values: Float64Array,
+    count: number,
+    request: RunRequest,
+  ): Promise<Float64Tensor> {
     const { deadline, inFlight, onStart } = request;
     if (this.options.maxDelayMs === 0) {
       onStart?.();
@@ -106,7 +120,12 @@ export class BatchScheduler {
       for (;;) {
         if (ready <= from) throw new Error('a part of the upload arrived empty');
         const part = values.subarray(from * sampleLength, ready * sampleLength);
-        parts.push(this.runWhole(session, plan, part, ready - from, { ...request, onStart: from === 0 ? request.onStart : undefined }));
+        parts.push(
+          this.runWhole(session, plan, part, ready - from, {
+            ...request,
+            onStart: from === 0 ? request.onStart : undefined,
+          }),
+        );
         from = ready;
         if (from >= count) break;
         ready = await arrivals.next();
@@ -118,7 +137,10 @@ export class BatchScheduler {
     const settled = await Promise.allSettled(parts);
     failure ??= settled.flatMap((s) => (s.status === 'rejected' ? [{ error: s.reason as unknown }] : []))[0];
     if (failure !== undefined) throw failure.error;
-    return concatRows(settled.map((s) => (s as PromiseFulfilledResult<Float64Tensor>).value), count);
+    return concatRows(
+      settled.map((s) => (s as PromiseFulfilledResult<Float64Tensor>).value),
+      count,
+    );
   }
 }
 

@@ -116,15 +116,31 @@ export class DynamicBatcher {
   submit(values: Float64Array, count: number, deadline = Infinity, onStart?: () => void): Promise<Float64Tensor> {
     if (this.queuedSamples + count > this.options.maxQueuedSamples) {
       const retryAfterSeconds = Math.max(1, Math.ceil(this.rate > 0 ? this.queuedSamples / this.rate / 1000 : 1));
-      throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', { retryAfterSeconds });
+      throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', {
+        retryAfterSeconds,
+      });
     }
     this.held += 1;
     return new Promise((resolve, reject) => {
-      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
-        this.held -= 1;
-        fn(value);
-      };
-      this.queue.push({ values, count, deadline, taken: 0, finished: 0, turns: 0, onStart, output: undefined, settled: false, resolve: settle(resolve), reject: settle(reject) });
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T): void => {
+          this.held -= 1;
+          fn(value);
+        };
+      this.queue.push({
+        values,
+        count,
+        deadline,
+        taken: 0,
+        finished: 0,
+        turns: 0,
+        onStart,
+        output: undefined,
+        settled: false,
+        resolve: settle(resolve),
+        reject: settle(reject),
+      });
       this.queuedSamples += count;
       this.schedule();
     });
@@ -162,7 +178,10 @@ export class DynamicBatcher {
     const size = slices.reduce((n, s) => n + s.count, 0);
     const started = this.clock.now();
     try {
-      const output = await this.options.run({ data: this.inputOf(slices, size), dims: [size, ...this.options.sampleDims] });
+      const output = await this.options.run({
+        data: this.inputOf(slices, size),
+        dims: [size, ...this.options.sampleDims],
+      });
       const elapsed = Math.max(this.clock.now() - started, 1e-3);
       this.rate = this.rate === 0 ? size / elapsed : 0.8 * this.rate + 0.2 * (size / elapsed);
       this.deliver(slices, output, size);
@@ -172,7 +191,8 @@ export class DynamicBatcher {
     } finally {
       this.inFlight -= 1;
       // Samples that arrived during the run have waited already: once nothing runs, the next batch starts at once.
-      if (this.queue.length > 0 && (this.inFlight === 0 || this.queuedSamples >= this.options.maxBatchSize)) this.startNow();
+      if (this.queue.length > 0 && (this.inFlight === 0 || this.queuedSamples >= this.options.maxBatchSize))
+        this.startNow();
     }
   }
 
@@ -201,7 +221,8 @@ export class DynamicBatcher {
   private inputOf(slices: readonly Slice[], size: number): Float64Array {
     const len = this.sampleLength;
     const [only] = slices;
-    if (slices.length === 1 && only !== undefined) return only.request.values.subarray(only.offset * len, (only.offset + only.count) * len);
+    if (slices.length === 1 && only !== undefined)
+      return only.request.values.subarray(only.offset * len, (only.offset + only.count) * len);
     const data = sharedFloat64Array(size * len);
     let at = 0;
     for (const { request, offset, count } of slices) {
@@ -233,7 +254,10 @@ export class DynamicBatcher {
   private dropExpired(): void {
     const now = this.clock.now();
     for (const request of this.queue.filter((r) => r.deadline <= now)) {
-      this.fail(request, new GatewayError(ErrorCode.DEADLINE_EXCEEDED, 'The request waited too long for the model and was dropped.', {}));
+      this.fail(
+        request,
+        new GatewayError(ErrorCode.DEADLINE_EXCEEDED, 'The request waited too long for the model and was dropped.', {}),
+      );
     }
   }
 

@@ -11,7 +11,10 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 export function startWorker(callerFile: string, name: string, options: WorkerOptions = {}): Worker {
   const extension = path.extname(callerFile);
   const script = path.join(path.dirname(callerFile), `${name}${extension}`);
-  return new Worker(script, extension === '.ts' ? { ...options, execArgv: ['--require', 'ts-node/register/transpile-only'] } : options);
+  return new Worker(
+    script,
+    extension === '.ts' ? { ...options, execArgv: ['--require', 'ts-node/register/transpile-only'] } : options,
+  );
 }
 
 /** A Float64Array in shared memory: posted to a worker thread, it is shared rather than copied or detached. */

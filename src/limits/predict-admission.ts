@@ -44,7 +44,10 @@ export class PredictAdmission {
     } catch (error) {
       this.release(key);
       if (!(error instanceof RateLimiterRes)) throw error;
-      throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)), `At most ${this.options.perMinute} predictions per minute per caller.`);
+      throw rateLimited(
+        Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
+        `At most ${this.options.perMinute} predictions per minute per caller.`,
+      );
     }
     let released = false;
     return () => {

@@ -3,7 +3,11 @@
  * Σ (observed − reference) · ln(observed / reference), each share floored at `floor` so that an empty bin does not make
  * it infinite. Below 0.1 is usually read as stable, 0.1–0.25 as a moderate shift, above 0.25 as a significant one.
  */
-export function populationStabilityIndex(reference: readonly number[], observed: readonly number[], floor = 1e-4): number {
+export function populationStabilityIndex(
+  reference: readonly number[],
+  observed: readonly number[],
+  floor = 1e-4,
+): number {
   let psi = 0;
   reference.forEach((expected, i) => {
     const e = Math.max(expected, floor);

@@ -2,7 +2,12 @@ import type { Float64Tensor } from '../inference/backend';
 import type { ModelVersion } from '../registry/model-version';
 import { argmaxRows } from '../traffic/output-comparison';
 import { DriftWindow, populationStabilityIndex } from './drift-window';
-import { binOf, referenceStatisticsOf, type ReferenceHistogram, type ReferenceStatistics } from './reference-statistics';
+import {
+  binOf,
+  referenceStatisticsOf,
+  type ReferenceHistogram,
+  type ReferenceStatistics,
+} from './reference-statistics';
 import { SIGNAL_STATISTICS, signalStatistics, type SignalStatistic } from './signal-statistics';
 
 /** How much live traffic the monitor weighs, and when it calls a shift drift. */
@@ -46,7 +51,10 @@ export interface MonitoringReport {
 
 /** The windows of one version with reference statistics. */
 class VersionMonitor {
-  private readonly inputs = new Map<SignalStatistic, { window: DriftWindow; reference: ReferenceHistogram & { mean: number } }>();
+  private readonly inputs = new Map<
+    SignalStatistic,
+    { window: DriftWindow; reference: ReferenceHistogram & { mean: number } }
+  >();
   private readonly confidence: DriftWindow;
   private readonly classes: DriftWindow;
 
@@ -57,7 +65,11 @@ class VersionMonitor {
   ) {
     for (const name of SIGNAL_STATISTICS) {
       const ref = reference.inputs[name];
-      if (ref !== undefined) this.inputs.set(name, { window: new DriftWindow(settings.windowSamples, ref.proportions.length), reference: ref });
+      if (ref !== undefined)
+        this.inputs.set(name, {
+          window: new DriftWindow(settings.windowSamples, ref.proportions.length),
+          reference: ref,
+        });
     }
     this.confidence = new DriftWindow(settings.windowSamples, reference.outputs.confidence.proportions.length);
     this.classes = new DriftWindow(settings.windowSamples, reference.outputs.classMix.length);
@@ -67,7 +79,8 @@ class VersionMonitor {
     const length = this.version.sampleLength;
     for (let i = 0; i < count; i += 1) {
       const stats = signalStatistics(values.subarray(i * length, (i + 1) * length));
-      for (const [name, { window, reference }] of this.inputs) window.add(binOf(stats[name], reference.binEdges), stats[name]);
+      for (const [name, { window, reference }] of this.inputs)
+        window.add(binOf(stats[name], reference.binEdges), stats[name]);
     }
     const width = outputs.dims[outputs.dims.length - 1] ?? 1;
     argmaxRows(outputs.data, width).forEach((label, row) => {
@@ -80,7 +93,12 @@ class VersionMonitor {
   report(): MonitoringReport {
     const { settings, reference, version } = this;
     const enough = this.classes.size >= settings.minSamples;
-    const drift = (statistic: string, window: DriftWindow, ref: ReferenceHistogram, referenceMean: number | null): StatisticDrift => ({
+    const drift = (
+      statistic: string,
+      window: DriftWindow,
+      ref: ReferenceHistogram,
+      referenceMean: number | null,
+    ): StatisticDrift => ({
       statistic,
       referenceMean,
       liveMean: window.size === 0 ? null : window.mean,
@@ -89,7 +107,9 @@ class VersionMonitor {
     const inputs = [...this.inputs].map(([name, { window, reference: ref }]) => drift(name, window, ref, ref.mean));
     const confidenceRef = reference.outputs.confidence;
     const confidence = drift('confidence', this.confidence, confidenceRef, null);
-    const classMixPsi = enough ? populationStabilityIndex(reference.outputs.classMix, this.classes.proportions()) : null;
+    const classMixPsi = enough
+      ? populationStabilityIndex(reference.outputs.classMix, this.classes.proportions())
+      : null;
     const scores = [...inputs.map((s) => s.psi), confidence.psi, classMixPsi].filter((p): p is number => p !== null);
     const driftScore = enough && scores.length > 0 ? Math.max(...scores) : null;
     const live = this.classes.proportions();
@@ -100,11 +120,22 @@ class VersionMonitor {
       windowSamples: settings.windowSamples,
       inputs,
       confidence,
-      classMix: version.manifest.labels.map((label, i) => ({ label, reference: reference.outputs.classMix[i] ?? 0, live: this.classes.size === 0 ? null : (live[i] ?? 0) })),
+      classMix: version.manifest.labels.map((label, i) => ({
+        label,
+        reference: reference.outputs.classMix[i] ?? 0,
+        live: this.classes.size === 0 ? null : (live[i] ?? 0),
+      })),
       classMixPsi,
       driftScore,
       alertPsi: settings.alertPsi,
-      status: driftScore === null ? 'INSUFFICIENT_DATA' : driftScore >= settings.alertPsi ? 'DRIFTING' : driftScore >= 0.1 ? 'SHIFTING' : 'STABLE',
+      status:
+        driftScore === null
+          ? 'INSUFFICIENT_DATA'
+          : driftScore >= settings.alertPsi
+            ? 'DRIFTING'
+            : driftScore >= 0.1
+              ? 'SHIFTING'
+              : 'STABLE',
       untracked: Object.keys(reference.inputs).filter((name) => !this.inputs.has(name as SignalStatistic)),
     };
   }
@@ -141,11 +172,20 @@ export class ModelMonitor {
 }
 
 /** A report's scores as the drift metrics export them: one PSI per statistic (`confidence`, `class_mix` included). */
-export function driftScores(report: MonitoringReport): { model: string; version: number; driftScore: number | null; psi: { statistic: string; value: number | null }[] } {
+export function driftScores(report: MonitoringReport): {
+  model: string;
+  version: number;
+  driftScore: number | null;
+  psi: { statistic: string; value: number | null }[];
+} {
   return {
     model: report.model,
     version: report.version,
     driftScore: report.driftScore,
-    psi: [...report.inputs.map((s) => ({ statistic: s.statistic, value: s.psi })), { statistic: 'confidence', value: report.confidence.psi }, { statistic: 'class_mix', value: report.classMixPsi }],
+    psi: [
+      ...report.inputs.map((s) => ({ statistic: s.statistic, value: s.psi })),
+      { statistic: 'confidence', value: report.confidence.psi },
+      { statistic: 'class_mix', value: report.classMixPsi },
+    ],
   };
 }

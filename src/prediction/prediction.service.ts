@@ -99,19 +99,39 @@ export class PredictionService {
         outputs = await running;
       } catch (error) {
         if (isGatewayError(error)) throw error;
-        throw new GatewayError(ErrorCode.INFERENCE_FAILED, 'The model failed to run on this batch.', {
-          model: version.name,
-          version: version.version,
-        }, { cause: error });
+        throw new GatewayError(
+          ErrorCode.INFERENCE_FAILED,
+          'The model failed to run on this batch.',
+          {
+            model: version.name,
+            version: version.version,
+          },
+          { cause: error },
+        );
       }
       const ms = performance.now() - started;
       const { mirror } = routed;
-      const job = mirror === null ? undefined : { kind: mirror.kind, other: mirror.version, served: { version, outputs, ms }, inputs: { values: batch.values, count: batch.count } };
+      const job =
+        mirror === null
+          ? undefined
+          : {
+              kind: mirror.kind,
+              other: mirror.version,
+              served: { version, outputs, ms },
+              inputs: { values: batch.values, count: batch.count },
+            };
       request.afterResponse(() => {
         this.options.monitor.observe(version, batch.values, batch.count, outputs);
         if (job !== undefined) this.options.mirror.enqueue(job);
       });
-      return { model: version.name, version: version.version, route: routed.route, labels: version.manifest.labels, ids: batch.ids, outputs };
+      return {
+        model: version.name,
+        version: version.version,
+        route: routed.route,
+        labels: version.manifest.labels,
+        ids: batch.ids,
+        outputs,
+      };
     } finally {
       lease.release();
     }
@@ -123,7 +143,12 @@ export class PredictionService {
       const routed = this.options.router.route(request.model, request.version, request.principal);
       const { version, route } = routed;
       this.options.instrumentation.target({ model: version.name, version: version.version, route });
-      return { routed, lease: await this.options.instrumentation.stage(Stage.QUEUE_WAIT, {}, () => this.options.registry.lease(version)) };
+      return {
+        routed,
+        lease: await this.options.instrumentation.stage(Stage.QUEUE_WAIT, {}, () =>
+          this.options.registry.lease(version),
+        ),
+      };
     } catch (error) {
       request.file.discard();
       throw error;

@@ -32,8 +32,10 @@ export function contractChanges(previous: ModelContract, draft: ManifestDraft): 
   const changes: string[] = [];
   const differs = (a: readonly TensorSpec[], b: readonly TensorSpec[]): boolean =>
     a.length !== b.length || a.some((spec, i) => specKey(spec) !== specKey(b[i] as TensorSpec));
-  if (draft.inputs != null && differs(draft.inputs, previous.inputs)) changes.push('inputs differ from the previous version');
-  if (draft.outputs != null && differs(draft.outputs, previous.outputs)) changes.push('outputs differ from the previous version');
+  if (draft.inputs != null && differs(draft.inputs, previous.inputs))
+    changes.push('inputs differ from the previous version');
+  if (draft.outputs != null && differs(draft.outputs, previous.outputs))
+    changes.push('outputs differ from the previous version');
   const labels = draft.labels;
   if (labels != null && (labels.length !== previous.labels.length || labels.some((l, i) => l !== previous.labels[i]))) {
     changes.push('labels differ from the previous version');

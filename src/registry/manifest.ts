@@ -30,10 +30,7 @@ const manifestSchema = z
     labels: z.array(z.string().min(1)).min(1),
     maxBatchSize: z.number().int().positive().optional(),
     /** Golden data for the promotion gate: inputs and the outputs they must reproduce (paths inside the version). */
-    heldout: z
-      .object({ inputs: relativePath, expectedOutputs: relativePath })
-      .passthrough()
-      .optional(),
+    heldout: z.object({ inputs: relativePath, expectedOutputs: relativePath }).passthrough().optional(),
   })
   .passthrough();
 
@@ -58,6 +55,7 @@ export function manifestProblems(raw: unknown): Manifest | string[] {
   const manifest = parsed.data;
   const output = manifest.outputs[0];
   const width = output?.shape[output.shape.length - 1];
-  if (typeof width === 'number' && width !== manifest.labels.length) return [`labels: ${manifest.labels.length} labels for ${width} outputs`];
+  if (typeof width === 'number' && width !== manifest.labels.length)
+    return [`labels: ${manifest.labels.length} labels for ${width} outputs`];
   return manifest;
 }

@@ -52,7 +52,11 @@ export class ModelIngestService {
   async register(name: string, file: ModelFileSource, draft: ManifestDraft, actor: string): Promise<ModelVersion> {
     if (!MODEL_NAME.test(name)) {
       file.discard();
-      throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'A model name is 1–64 lowercase letters, digits, ".", "_" or "-".', { model: name });
+      throw new GatewayError(
+        ErrorCode.BAD_USER_INPUT,
+        'A model name is 1–64 lowercase letters, digits, ".", "_" or "-".',
+        { model: name },
+      );
     }
     let staging: string;
     try {
@@ -65,12 +69,26 @@ export class ModelIngestService {
       const manifest = await this.stage(name, file, draft, staging);
       await this.validate(manifest, staging);
       const version = await this.commit(manifest, staging, actor);
-      this.options.journal.record({ actor, model: name, version: version.version, event: 'model.register', result: 'REGISTERED', detail: `sha256 ${manifest.sha256}, ${manifest.sizeBytes} bytes` });
+      this.options.journal.record({
+        actor,
+        model: name,
+        version: version.version,
+        event: 'model.register',
+        result: 'REGISTERED',
+        detail: `sha256 ${manifest.sha256}, ${manifest.sizeBytes} bytes`,
+      });
       return version;
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
       const reason = isGatewayError(error) ? `${error.code}: ${error.message}` : 'internal error';
-      this.options.journal.record({ actor, model: name, version: null, event: 'model.register', result: 'REJECTED', detail: reason });
+      this.options.journal.record({
+        actor,
+        model: name,
+        version: null,
+        event: 'model.register',
+        result: 'REJECTED',
+        detail: reason,
+      });
       throw error;
     }
   }
@@ -91,17 +109,33 @@ export class ModelIngestService {
     }
     const changes = previous === undefined ? [] : contractChanges(previous.manifest, draft);
     if (changes.length > 0) {
-      throw new GatewayError(ErrorCode.MODEL_SIGNATURE_MISMATCH, `A new version of "${name}" must keep the model's contract.`, { problems: changes });
+      throw new GatewayError(
+        ErrorCode.MODEL_SIGNATURE_MISMATCH,
+        `A new version of "${name}" must keep the model's contract.`,
+        { problems: changes },
+      );
     }
     const heldout = await this.stageGolden(draft, previous, staging);
-    const raw = { ...draftFields(draft, previous?.manifest), name, version: this.options.registry.nextVersion(name), file: MODEL_FILE, sha256, sizeBytes, ...(heldout ? { heldout } : {}) };
+    const raw = {
+      ...draftFields(draft, previous?.manifest),
+      name,
+      version: this.options.registry.nextVersion(name),
+      file: MODEL_FILE,
+      sha256,
+      sizeBytes,
+      ...(heldout ? { heldout } : {}),
+    };
     const manifest = manifestProblems(raw);
     if (Array.isArray(manifest)) throw invalid('The manifest is not valid.', manifest);
     return manifest;
   }
 
   /** Copies the model's reference inputs and writes the expected outputs the client gave for them. */
-  private async stageGolden(draft: ManifestDraft, previous: ModelVersion | undefined, staging: string): Promise<Manifest['heldout']> {
+  private async stageGolden(
+    draft: ManifestDraft,
+    previous: ModelVersion | undefined,
+    staging: string,
+  ): Promise<Manifest['heldout']> {
     const golden = draft.goldenOutputs;
     if (golden == null) return undefined;
     const reference = previous?.manifest.heldout;
@@ -111,12 +145,21 @@ export class ModelIngestService {
     const source = path.join(previous.dir, reference.inputs);
     const rows = inspectNpyMatrix(await readFile(source)).count;
     const width = previous.manifest.labels.length;
-    if (golden.length === 0 || golden.length > rows || golden.some((row) => row.length !== width || row.some((v) => !Number.isFinite(v)))) {
-      throw invalid(`goldenOutputs must be 1 to ${rows} rows of ${width} finite numbers (outputs of the reference inputs, in order).`);
+    if (
+      golden.length === 0 ||
+      golden.length > rows ||
+      golden.some((row) => row.length !== width || row.some((v) => !Number.isFinite(v)))
+    ) {
+      throw invalid(
+        `goldenOutputs must be 1 to ${rows} rows of ${width} finite numbers (outputs of the reference inputs, in order).`,
+      );
     }
     await mkdir(path.join(staging, 'heldout'));
     await copyFile(source, path.join(staging, GOLDEN_INPUTS));
-    await writeFile(path.join(staging, GOLDEN_OUTPUTS), encodeFloat64Npy(Float64Array.from(golden.flat()), [golden.length, width]));
+    await writeFile(
+      path.join(staging, GOLDEN_OUTPUTS),
+      encodeFloat64Npy(Float64Array.from(golden.flat()), [golden.length, width]),
+    );
     return { inputs: GOLDEN_INPUTS, expectedOutputs: GOLDEN_OUTPUTS };
   }
 
@@ -127,8 +170,11 @@ export class ModelIngestService {
     await probe.unload();
     if (state.status !== 'FAILED') return;
     const code = state.stage === 'SIGNATURE' ? ErrorCode.MODEL_SIGNATURE_MISMATCH : ErrorCode.MODEL_INVALID;
-    const what = state.stage === 'SIGNATURE' ? 'does not match its manifest' : 'is not a model ONNX Runtime can open and run';
-    throw new GatewayError(code, `The uploaded file ${what}: ${state.reason.split(staging).join('<upload>')}`, { stage: state.stage });
+    const what =
+      state.stage === 'SIGNATURE' ? 'does not match its manifest' : 'is not a model ONNX Runtime can open and run';
+    throw new GatewayError(code, `The uploaded file ${what}: ${state.reason.split(staging).join('<upload>')}`, {
+      stage: state.stage,
+    });
   }
 
   /** Takes the next version number, writes the manifest, and renames the staging folder into place. */
@@ -138,7 +184,10 @@ export class ModelIngestService {
       await mkdir(modelDir, { recursive: true });
       // A folder the registry skipped (an invalid manifest, say) still holds its number: never rename onto it.
       const onDisk = (await readdir(modelDir)).filter((f) => VERSION_FOLDER.test(f)).map(Number);
-      const manifest = { ...staged, version: Math.max(this.options.registry.nextVersion(staged.name), ...onDisk.map((v) => v + 1)) };
+      const manifest = {
+        ...staged,
+        version: Math.max(this.options.registry.nextVersion(staged.name), ...onDisk.map((v) => v + 1)),
+      };
       await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
       const dir = path.join(modelDir, String(manifest.version));
       await rename(staging, dir);

@@ -44,7 +44,13 @@ export class ModelRegistry {
 
   constructor(private readonly options: ModelRegistryOptions) {
     const { backend, budget, memoryProbe } = options;
-    this.residency = new Residency({ backend, budget, memoryProbe, audit: (...entry) => this.audit(...entry), versions: () => this.all() });
+    this.residency = new Residency({
+      backend,
+      budget,
+      memoryProbe,
+      audit: (...entry) => this.audit(...entry),
+      versions: () => this.all(),
+    });
   }
 
   /** Scans the models folder; pins `production` to the newest version of a model that has no such alias yet. */
@@ -63,7 +69,13 @@ export class ModelRegistry {
     const newest = this.models.get(name)?.at(-1);
     if (newest === undefined || this.options.aliases.current(name, PRODUCTION_ALIAS) !== undefined) return;
     this.options.aliases.push(name, PRODUCTION_ALIAS, newest.version, actor);
-    this.audit(`model.promote.${PRODUCTION_ALIAS}`, actor, newest, 'PROMOTED', 'first version of the model: production until another is promoted');
+    this.audit(
+      `model.promote.${PRODUCTION_ALIAS}`,
+      actor,
+      newest,
+      'PROMOTED',
+      'first version of the model: production until another is promoted',
+    );
   }
 
   /**
@@ -72,7 +84,13 @@ export class ModelRegistry {
    */
   add(manifest: Manifest, dir: string, actor: string): ModelVersion {
     const { sha256, sizeBytes } = manifest;
-    const provenance = this.options.catalogue.record({ model: manifest.name, version: manifest.version, sha256, sizeBytes, actor });
+    const provenance = this.options.catalogue.record({
+      model: manifest.name,
+      version: manifest.version,
+      sha256,
+      sizeBytes,
+      actor,
+    });
     const version = new ModelVersion(manifest, dir, this.options.batchMaxSize, provenance);
     const versions = [...(this.models.get(manifest.name) ?? []), version].sort((a, b) => a.version - b.version);
     this.models.set(manifest.name, versions);

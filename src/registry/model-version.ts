@@ -12,8 +12,18 @@ import type { Provenance } from './version-catalogue';
 export type VersionState =
   | { readonly status: 'UNLOADED' }
   | { readonly status: 'LOADING'; readonly since: Date }
-  | { readonly status: 'READY'; readonly session: InferenceSession; readonly loadedAt: Date; readonly residentBytes: number }
-  | { readonly status: 'DRAINING'; readonly session: InferenceSession; readonly since: Date; readonly residentBytes: number }
+  | {
+      readonly status: 'READY';
+      readonly session: InferenceSession;
+      readonly loadedAt: Date;
+      readonly residentBytes: number;
+    }
+  | {
+      readonly status: 'DRAINING';
+      readonly session: InferenceSession;
+      readonly since: Date;
+      readonly residentBytes: number;
+    }
   | { readonly status: 'FAILED'; readonly reason: string; readonly stage: LoadStage; readonly at: Date };
 
 export type { LoadStage } from './version-loader';
@@ -137,7 +147,12 @@ export class ModelVersion {
       // The reason is shown to clients: keep the runtime's words, not the server's folder layout.
       const message = error instanceof Error ? error.message : String(error);
       const stage = error instanceof LoadFailure ? error.stage : 'RUNTIME';
-      this.current = { status: 'FAILED', reason: message.split(this.dir).join(`<${this.name}@${this.version}>`), stage, at: new Date() };
+      this.current = {
+        status: 'FAILED',
+        reason: message.split(this.dir).join(`<${this.name}@${this.version}>`),
+        stage,
+        at: new Date(),
+      };
     }
   }
 
@@ -152,7 +167,12 @@ export class ModelVersion {
       if (state.status === 'FAILED') this.current = { status: 'UNLOADED' };
       return;
     }
-    this.current = { status: 'DRAINING', session: state.session, since: new Date(), residentBytes: state.residentBytes };
+    this.current = {
+      status: 'DRAINING',
+      session: state.session,
+      since: new Date(),
+      residentBytes: state.residentBytes,
+    };
     const draining = this.inFlight.idle().then(async () => {
       await state.session.release();
       this.current = { status: 'UNLOADED' };

@@ -60,10 +60,23 @@ export async function runPromotionGate(
 ): Promise<GateReport> {
   const problems: string[] = [];
   const width = candidate.manifest.labels.length;
-  const report = { candidate: candidate.version, baseline: baseline?.version ?? null, goldenTolerance: settings.goldenTolerance, minAgreement: settings.minAgreement };
+  const report = {
+    candidate: candidate.version,
+    baseline: baseline?.version ?? null,
+    goldenTolerance: settings.goldenTolerance,
+    minAgreement: settings.minAgreement,
+  };
   const golden = candidate.manifest.heldout;
   if (golden === undefined) {
-    return { ...report, passed: false, samples: 0, goldenMaxAbsDiff: null, agreement: null, meanAbsDifference: null, problems: ['the manifest declares no golden inputs (heldout)'] };
+    return {
+      ...report,
+      passed: false,
+      samples: 0,
+      goldenMaxAbsDiff: null,
+      agreement: null,
+      meanAbsDifference: null,
+      problems: ['the manifest declares no golden inputs (heldout)'],
+    };
   }
   let goldenMaxAbsDiff: number | null = null;
   let agreement: number | null = null;
@@ -79,18 +92,30 @@ export async function runPromotionGate(
       goldenMaxAbsDiff = Math.max(goldenMaxAbsDiff, Math.abs((out.data[i] as number) - (expected.values[i] as number)));
     }
     if (!(goldenMaxAbsDiff <= settings.goldenTolerance)) {
-      problems.push(`golden outputs differ by up to ${goldenMaxAbsDiff}, more than the tolerance ${settings.goldenTolerance}`);
+      problems.push(
+        `golden outputs differ by up to ${goldenMaxAbsDiff}, more than the tolerance ${settings.goldenTolerance}`,
+      );
     }
     if (baseline !== undefined && baseline !== candidate) {
       const compared = compareOutputs(out, await outputsOf(baseline, inputs.values, samples));
       agreement = compared.agreed / compared.samples;
       meanAbsDifference = compared.absDifferenceSum / compared.valuesCompared;
       if (agreement < settings.minAgreement) {
-        problems.push(`agrees with version ${baseline.version} on ${agreement} of golden inputs, below ${settings.minAgreement}`);
+        problems.push(
+          `agrees with version ${baseline.version} on ${agreement} of golden inputs, below ${settings.minAgreement}`,
+        );
       }
     }
   } catch (error) {
     problems.push(isGatewayError(error) ? error.message : 'the golden data could not be read or run');
   }
-  return { ...report, passed: problems.length === 0, samples, goldenMaxAbsDiff, agreement, meanAbsDifference, problems };
+  return {
+    ...report,
+    passed: problems.length === 0,
+    samples,
+    goldenMaxAbsDiff,
+    agreement,
+    meanAbsDifference,
+    problems,
+  };
 }

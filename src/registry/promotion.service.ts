@@ -24,7 +24,9 @@ export interface PromotionServiceOptions {
 
 function checkAlias(alias: string): void {
   if (!ALIAS_NAME.test(alias)) {
-    throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'An alias is a lowercase word of at most 32 characters.', { alias });
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'An alias is a lowercase word of at most 32 characters.', {
+      alias,
+    });
   }
 }
 
@@ -41,7 +43,8 @@ export class PromotionService {
     const { registry, aliases, journal } = this.options;
     const candidate = registry.resolve(name, version);
     const currentVersion = aliases.current(name, alias);
-    const baseline = currentVersion === undefined ? undefined : registry.get(name)?.versions.find((v) => v.version === currentVersion);
+    const baseline =
+      currentVersion === undefined ? undefined : registry.get(name)?.versions.find((v) => v.version === currentVersion);
     const report = await runPromotionGate(candidate, baseline, this.options.gate);
     if (report.passed) aliases.push(name, alias, version, actor);
     journal.record({
@@ -64,7 +67,11 @@ export class PromotionService {
     const { registry, aliases, journal } = this.options;
     const previous = aliases.previous(name, alias);
     if (previous === undefined) {
-      throw new GatewayError(ErrorCode.NOT_FOUND, `Alias "${alias}" of "${name}" has no earlier version to roll back to.`, { model: name, alias });
+      throw new GatewayError(
+        ErrorCode.NOT_FOUND,
+        `Alias "${alias}" of "${name}" has no earlier version to roll back to.`,
+        { model: name, alias },
+      );
     }
     const target = await registry.load(name, previous, actor);
     if (target.state.status !== 'READY') {
@@ -75,7 +82,14 @@ export class PromotionService {
       });
     }
     const now = aliases.pop(name, alias) ?? previous;
-    journal.record({ actor, model: name, version: now, event: `model.rollback.${alias}`, result: 'ROLLED_BACK', detail: null });
+    journal.record({
+      actor,
+      model: name,
+      version: now,
+      event: `model.rollback.${alias}`,
+      result: 'ROLLED_BACK',
+      detail: null,
+    });
     return now;
   }
 }

@@ -6,7 +6,13 @@ import { planRoom, type MemoryBudget } from './memory-budget';
 import type { MemoryProbe, ModelVersion, VersionLease } from './model-version';
 
 /** Records one lifecycle change (the registry's audit trail). */
-export type AuditFn = (event: string, actor: string, target: ModelVersion, result: string, detail: string | null) => void;
+export type AuditFn = (
+  event: string,
+  actor: string,
+  target: ModelVersion,
+  result: string,
+  detail: string | null,
+) => void;
 
 /** What a {@link Residency} works with. */
 export interface ResidencyOptions {
@@ -40,7 +46,13 @@ export class Residency {
           return;
         }
         const state = await version.load(this.options.backend, this.options.memoryProbe);
-        this.options.audit('model.load', 'system', version, state.status, state.status === 'FAILED' ? state.reason : null);
+        this.options.audit(
+          'model.load',
+          'system',
+          version,
+          state.status,
+          state.status === 'FAILED' ? state.reason : null,
+        );
         // A first load can only be measured once done: if it turned out too big, it waits for a request instead.
         if (this.overBudget()) await this.evict(version);
       });
@@ -66,15 +78,25 @@ export class Residency {
       const plan = planRoom(this.options.budget, this.resident(), target, this.expectedBytes(target));
       if (!plan.fits) {
         this.options.audit('model.load', actor, target, 'REFUSED', `memory budget: ${plan.reason}`);
-        throw new GatewayError(ErrorCode.MEMORY_BUDGET_EXCEEDED, `Version ${target.version} of "${target.name}" does not fit in the memory budget: ${plan.reason}.`, {
-          model: target.name,
-          version: target.version,
-        });
+        throw new GatewayError(
+          ErrorCode.MEMORY_BUDGET_EXCEEDED,
+          `Version ${target.version} of "${target.name}" does not fit in the memory budget: ${plan.reason}.`,
+          {
+            model: target.name,
+            version: target.version,
+          },
+        );
       }
       for (const victim of plan.evict) await this.evict(victim);
       this.onDemand.delete(target);
       const state = await target.load(this.options.backend, this.options.memoryProbe);
-      this.options.audit('model.load', actor, target, state.status, state.status === 'FAILED' ? state.reason : `${target.residentBytes ?? 0} bytes resident`);
+      this.options.audit(
+        'model.load',
+        actor,
+        target,
+        state.status,
+        state.status === 'FAILED' ? state.reason : `${target.residentBytes ?? 0} bytes resident`,
+      );
       // The first load of a version is planned with its file size; once measured, make the room it really takes.
       const after = planRoom(this.options.budget, this.resident(), target, target.residentBytes ?? 0);
       for (const victim of after.fits ? after.evict : []) await this.evict(victim);
@@ -94,7 +116,13 @@ export class Residency {
 
   private async drain(target: ModelVersion, actor: string, event: string): Promise<void> {
     const unloading = target.unload(); // turns DRAINING synchronously unless another transition runs
-    this.options.audit(`${event}.started`, actor, target, target.state.status, `${target.activeRequests} requests in flight`);
+    this.options.audit(
+      `${event}.started`,
+      actor,
+      target,
+      target.state.status,
+      `${target.activeRequests} requests in flight`,
+    );
     await unloading;
     this.options.audit(event, actor, target, target.state.status, null);
   }
@@ -102,7 +130,9 @@ export class Residency {
   /** Whether the loaded versions' measured memory exceeds the byte budget. */
   private overBudget(): boolean {
     const { maxResidentBytes } = this.options.budget;
-    return maxResidentBytes !== 0 && this.resident().reduce((sum, v) => sum + (v.residentBytes ?? 0), 0) > maxResidentBytes;
+    return (
+      maxResidentBytes !== 0 && this.resident().reduce((sum, v) => sum + (v.residentBytes ?? 0), 0) > maxResidentBytes
+    );
   }
 
   /** What a version is expected to need: its largest measurement, else its file size. */

@@ -16,7 +16,8 @@ function sameSpec(declared: TensorSpec, actual: TensorSpec): boolean {
 }
 
 function compare(kind: string, declared: readonly TensorSpec[], actual: readonly TensorSpec[]): string | undefined {
-  if (declared.length !== actual.length) return `${kind}: manifest declares ${declared.length}, model has ${actual.length}`;
+  if (declared.length !== actual.length)
+    return `${kind}: manifest declares ${declared.length}, model has ${actual.length}`;
   for (const [i, d] of declared.entries()) {
     const a = actual[i];
     if (a === undefined || !sameSpec(d, a)) {

@@ -35,10 +35,18 @@ async function sha256Of(file: string): Promise<string> {
  * runtime's view of its inputs and outputs against the manifest.
  * @throws LoadFailure at stage `FILE` or `SIGNATURE`; the runtime's own error when it cannot open the file.
  */
-export async function openVerified(manifest: Manifest, dir: string, backend: InferenceBackend): Promise<InferenceSession> {
+export async function openVerified(
+  manifest: Manifest,
+  dir: string,
+  backend: InferenceBackend,
+): Promise<InferenceSession> {
   const file = path.join(dir, manifest.file);
-  const size = await stat(file).then((s) => s.size, () => undefined);
-  if (size !== manifest.sizeBytes) throw new LoadFailure('FILE', `size ${String(size)} differs from manifest ${manifest.sizeBytes}`);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (size !== manifest.sizeBytes)
+    throw new LoadFailure('FILE', `size ${String(size)} differs from manifest ${manifest.sizeBytes}`);
   const digest = await sha256Of(file);
   if (digest !== manifest.sha256) throw new LoadFailure('FILE', `sha256 ${digest} differs from manifest`);
   const session = await backend.open(file);
@@ -55,13 +63,22 @@ export async function openVerified(manifest: Manifest, dir: string, backend: Inf
  * run (or returns the wrong width) fails its load. Releases the session when it fails.
  * @throws LoadFailure at stage `WARMUP`.
  */
-export async function warmUp(session: InferenceSession, plan: RunPlan, sampleLength: number, width: number): Promise<void> {
+export async function warmUp(
+  session: InferenceSession,
+  plan: RunPlan,
+  sampleLength: number,
+  width: number,
+): Promise<void> {
   const batch = plan.maxBatchSize;
   try {
     const out = await session.run({ data: new Float64Array(batch * sampleLength), dims: [batch, ...plan.sampleDims] });
-    if (out.data.length !== batch * width) throw new Error(`it returned ${out.data.length} values for ${batch} samples of ${width} labels`);
+    if (out.data.length !== batch * width)
+      throw new Error(`it returned ${out.data.length} values for ${batch} samples of ${width} labels`);
   } catch (error) {
     await session.release();
-    throw new LoadFailure('WARMUP', `the warm-up run failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new LoadFailure(
+      'WARMUP',
+      `the warm-up run failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

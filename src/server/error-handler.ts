@@ -28,7 +28,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = err.message ?? 'Bad request.';
     if (status === 413) {
       // graphql-upload-minimal reports both limits it checks here with 413; file sizes are checked later, per file.
-      sendError(res, /max file uploads exceeded/.test(message) ? ErrorCode.TOO_MANY_FILES : ErrorCode.PAYLOAD_TOO_LARGE, message);
+      sendError(
+        res,
+        /max file uploads exceeded/.test(message) ? ErrorCode.TOO_MANY_FILES : ErrorCode.PAYLOAD_TOO_LARGE,
+        message,
+      );
     } else if (status >= 400 && status < 500 && err.expose !== false) {
       sendError(res, ErrorCode.BAD_REQUEST, message);
     } else {

@@ -9,7 +9,13 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { createFormatError } from '../errors/format-error';
 import type { GatewayContext } from '../graphql/context';
-import { limitParseOptions, limitValidationRules, queryLimitsOf, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
+import {
+  limitParseOptions,
+  limitValidationRules,
+  queryLimitsOf,
+  queryLimitsPlugin,
+  type QueryLimits,
+} from '../graphql/limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -56,7 +62,10 @@ export class Gateway {
       // main.ts owns signals: Apollo's own handler would re-raise SIGTERM and end the process before models are freed.
       stopOnTerminationSignals: false,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+        ApolloServerPluginDrainHttpServer({
+          httpServer: this.httpServer,
+          stopGracePeriodMillis: config.shutdownTimeoutMs,
+        }),
         uploadDrainPlugin(),
         queryLimitsPlugin(limits),
         deps.telemetry.plugin,

@@ -12,9 +12,9 @@ export function healthRoutes(registry: ModelRegistry, phase: () => ServerPhase):
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
-    const models = registry.list().flatMap((m) =>
-      m.versions.map((v) => ({ model: m.name, version: v.version, state: v.state.status })),
-    );
+    const models = registry
+      .list()
+      .flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.version, state: v.state.status })));
     const ready = admitsRequests(phase()) && registry.isReady();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', phase: phase().phase, models });
   });

@@ -55,7 +55,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     multipartCsrfGuard(),
     express.json({ limit: '1mb' }),
     // Each operation enforces its own cap while streaming (batches: MAX_UPLOAD_BYTES, models: MAX_MODEL_BYTES).
-    graphqlUploadExpress({ maxFileSize: Math.max(config.maxUploadBytes, config.maxModelBytes), maxFiles: 1, maxFieldSize: 64 * 1024 }),
+    graphqlUploadExpress({
+      maxFileSize: Math.max(config.maxUploadBytes, config.maxModelBytes),
+      maxFiles: 1,
+      maxFieldSize: 64 * 1024,
+    }),
     // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
     queryLimitsMiddleware(queryLimits),
     expressMiddleware(apollo, {

@@ -34,7 +34,9 @@ export class ModelAliasRepository {
   /** The version the alias named before its current one, if any (what a rollback would go back to). */
   previous(model: string, alias: string): number | undefined {
     const row = this.db
-      .prepare('SELECT version FROM model_alias_history WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1 OFFSET 1')
+      .prepare(
+        'SELECT version FROM model_alias_history WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1 OFFSET 1',
+      )
       .get(model, alias) as { version: number } | undefined;
     return row?.version;
   }

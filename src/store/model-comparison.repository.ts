@@ -29,15 +29,13 @@ export class ModelComparisonRepository {
   }
 
   list(model: string): ModelComparisonRecord[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT model, kind, candidate_version AS candidateVersion, baseline_version AS baselineVersion, requests,
+    return this.db
+      .prepare(
+        `SELECT model, kind, candidate_version AS candidateVersion, baseline_version AS baselineVersion, requests,
              samples, agreed, values_compared AS valuesCompared, abs_difference_sum AS absDifferenceSum,
              candidate_ms_sum AS candidateMs, baseline_ms_sum AS baselineMs, failures, updated_at AS updatedAt
            FROM model_comparisons WHERE model = ? ORDER BY updated_at DESC, kind, candidate_version, baseline_version`,
-        )
-        .all(model) as (ModelComparisonRecord & { kind: ComparisonKind })[]
-    );
+      )
+      .all(model) as (ModelComparisonRecord & { kind: ComparisonKind })[];
   }
 }

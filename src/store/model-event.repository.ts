@@ -34,7 +34,9 @@ export class ModelEventRepository {
 
   append(event: NewModelEvent): ModelEventRecord {
     const info = this.db
-      .prepare('INSERT INTO model_events (at, actor, model, version, event, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO model_events (at, actor, model, version, event, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(event.at, event.actor, event.model, event.version, event.event, event.result, event.detail);
     return { id: Number(info.lastInsertRowid), ...event };
   }
@@ -42,7 +44,9 @@ export class ModelEventRepository {
   /** The newest `limit` events of a model, newest first. */
   listForModel(model: string, limit: number): ModelEventRecord[] {
     return this.db
-      .prepare('SELECT id, at, actor, model, version, event, result, detail FROM model_events WHERE model = ? ORDER BY id DESC LIMIT ?')
+      .prepare(
+        'SELECT id, at, actor, model, version, event, result, detail FROM model_events WHERE model = ? ORDER BY id DESC LIMIT ?',
+      )
       .all(model, limit) as ModelEventRow[];
   }
 }

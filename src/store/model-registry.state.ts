@@ -8,7 +8,10 @@ import type { ModelVersionRepository } from './model-version.repository';
 import type { TrafficPolicyRepository } from './traffic-policy.repository';
 
 /** The registry's catalogue of versions, kept in the embedded database. */
-export function storeVersionCatalogue(versions: ModelVersionRepository, clock: () => number = Date.now): VersionCatalogue {
+export function storeVersionCatalogue(
+  versions: ModelVersionRepository,
+  clock: () => number = Date.now,
+): VersionCatalogue {
   return {
     record(entry) {
       const row = versions.recordIfAbsent(entry, clock());
@@ -18,7 +21,10 @@ export function storeVersionCatalogue(versions: ModelVersionRepository, clock: (
 }
 
 /** Traffic policies, kept in the embedded database. */
-export function storeTrafficPolicyBook(policies: TrafficPolicyRepository, clock: () => number = Date.now): TrafficPolicyBook {
+export function storeTrafficPolicyBook(
+  policies: TrafficPolicyRepository,
+  clock: () => number = Date.now,
+): TrafficPolicyBook {
   return {
     get: (model) => policies.get(model),
     set: (model, policy, actor) => policies.set(model, policy, clock(), actor),
@@ -26,7 +32,10 @@ export function storeTrafficPolicyBook(policies: TrafficPolicyRepository, clock:
 }
 
 /** Shadow and canary comparisons, kept in the embedded database. */
-export function storeComparisonLedger(comparisons: ModelComparisonRepository, clock: () => number = Date.now): ComparisonLedger {
+export function storeComparisonLedger(
+  comparisons: ModelComparisonRepository,
+  clock: () => number = Date.now,
+): ComparisonLedger {
   return {
     add: (sample) => comparisons.add(sample, clock()),
     list: (model) => comparisons.list(model).map((row) => ({ ...row, updatedAt: new Date(row.updatedAt) })),
@@ -34,7 +43,11 @@ export function storeComparisonLedger(comparisons: ModelComparisonRepository, cl
 }
 
 /** The per-minute metrics history, kept in the embedded database for `retentionMs` (pruned at most once a minute). */
-export function storeMetricsHistory(metrics: ModelMetricsRepository, retentionMs: number, clock: () => number = Date.now): MetricsHistory {
+export function storeMetricsHistory(
+  metrics: ModelMetricsRepository,
+  retentionMs: number,
+  clock: () => number = Date.now,
+): MetricsHistory {
   let prunedAt = 0;
   return {
     record(entry) {

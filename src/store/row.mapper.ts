@@ -15,5 +15,7 @@ export function roleFromRow(value: string): Role {
  * which is not always ours (jest gives each test file its own module registry, for one).
  */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }

@@ -19,7 +19,8 @@ export interface UserRecord {
 export type NewUser = Omit<UserRecord, 'id'>;
 
 /** `duplicate`: the username is taken, compared case-insensitively. */
-export type CreateUserResult = { readonly status: 'created'; readonly user: UserRecord } | { readonly status: 'duplicate' };
+export type CreateUserResult =
+  { readonly status: 'created'; readonly user: UserRecord } | { readonly status: 'duplicate' };
 
 interface UserRow {
   id: string;
@@ -71,7 +72,14 @@ export class UserRepository {
   create(user: NewUser): CreateUserResult {
     const record: UserRecord = { id: randomUUID(), ...user };
     try {
-      this.insertStmt.run(record.id, record.username, record.passwordHash, record.role, record.createdAt, record.createdBy);
+      this.insertStmt.run(
+        record.id,
+        record.username,
+        record.passwordHash,
+        record.role,
+        record.createdAt,
+        record.createdBy,
+      );
     } catch (error) {
       if (isUniqueViolation(error)) return { status: 'duplicate' };
       throw error;

@@ -52,19 +52,66 @@ export class GatewayMetrics {
     sources: MetricsSources,
   ) {
     const registers = [registry];
-    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS) =>
-      new Histogram<L>({ name, help, labelNames, buckets, registers });
-    this.requests = new Counter({ name: 'infergraph_graphql_requests_total', help: 'GraphQL operations served, by root field and model version.', labelNames: ['operation', ...MODEL_LABELS], registers });
-    this.errors = new Counter({ name: 'infergraph_graphql_errors_total', help: 'Errors returned, by root field, model version and extensions.code.', labelNames: ['operation', ...MODEL_LABELS, 'code'], registers });
-    this.requestDuration = histogram('infergraph_graphql_request_duration_seconds', 'End-to-end time of a GraphQL operation, upload included.', ['operation', ...MODEL_LABELS]);
-    this.uploadDuration = histogram('infergraph_upload_duration_seconds', 'Time to receive an uploaded batch.', MODEL_LABELS);
-    this.ingestDuration = histogram('infergraph_ingest_duration_seconds', 'Time to turn an upload into a batch (XML: guard, parse, XSD validation, values; NPY: header and data).', [...MODEL_LABELS, 'format']);
-    this.ingestStageDuration = histogram('infergraph_ingest_stage_duration_seconds', 'Time of each ingest step: xml.parse, xml.validate, xml.values, npy.decode.', ['stage', ...MODEL_LABELS]);
-    this.queueWait = histogram('infergraph_queue_wait_seconds', 'Time a request waits for its model version to take it.', MODEL_LABELS);
-    this.batchWait = histogram('infergraph_batch_wait_seconds', 'Time a request waits in the dynamic batcher before its first samples run.', MODEL_LABELS);
-    this.inferenceDuration = histogram('infergraph_inference_duration_seconds', 'Time of one ONNX Runtime run.', MODEL_LABELS);
+    const histogram = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      buckets = LATENCY_BUCKETS,
+    ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.requests = new Counter({
+      name: 'infergraph_graphql_requests_total',
+      help: 'GraphQL operations served, by root field and model version.',
+      labelNames: ['operation', ...MODEL_LABELS],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'infergraph_graphql_errors_total',
+      help: 'Errors returned, by root field, model version and extensions.code.',
+      labelNames: ['operation', ...MODEL_LABELS, 'code'],
+      registers,
+    });
+    this.requestDuration = histogram(
+      'infergraph_graphql_request_duration_seconds',
+      'End-to-end time of a GraphQL operation, upload included.',
+      ['operation', ...MODEL_LABELS],
+    );
+    this.uploadDuration = histogram(
+      'infergraph_upload_duration_seconds',
+      'Time to receive an uploaded batch.',
+      MODEL_LABELS,
+    );
+    this.ingestDuration = histogram(
+      'infergraph_ingest_duration_seconds',
+      'Time to turn an upload into a batch (XML: guard, parse, XSD validation, values; NPY: header and data).',
+      [...MODEL_LABELS, 'format'],
+    );
+    this.ingestStageDuration = histogram(
+      'infergraph_ingest_stage_duration_seconds',
+      'Time of each ingest step: xml.parse, xml.validate, xml.values, npy.decode.',
+      ['stage', ...MODEL_LABELS],
+    );
+    this.queueWait = histogram(
+      'infergraph_queue_wait_seconds',
+      'Time a request waits for its model version to take it.',
+      MODEL_LABELS,
+    );
+    this.batchWait = histogram(
+      'infergraph_batch_wait_seconds',
+      'Time a request waits in the dynamic batcher before its first samples run.',
+      MODEL_LABELS,
+    );
+    this.inferenceDuration = histogram(
+      'infergraph_inference_duration_seconds',
+      'Time of one ONNX Runtime run.',
+      MODEL_LABELS,
+    );
     this.batchSize = histogram('infergraph_batch_size', 'Samples per ONNX Runtime run.', MODEL_LABELS, BATCH_BUCKETS);
-    this.samples = new Counter({ name: 'infergraph_samples_total', help: 'Samples predicted.', labelNames: MODEL_LABELS, registers });
+    this.samples = new Counter({
+      name: 'infergraph_samples_total',
+      help: 'Samples predicted.',
+      labelNames: MODEL_LABELS,
+      registers,
+    });
     this.scrapeTimeGauges(sources);
     collectDefaultMetrics({ register: registry });
   }
@@ -84,18 +131,31 @@ export class GatewayMetrics {
           }
         },
       });
-    perVersion('infergraph_queue_depth', 'Requests holding a model version right now (admitted, not finished).', (v) => v.activeRequests);
-    perVersion('infergraph_model_loaded', '1 while a version is READY, else 0.', (v) => (v.state.status === 'READY' ? 1 : 0));
-    perVersion('infergraph_model_failed', '1 while a version is FAILED (its load failed), else 0.', (v) => (v.state.status === 'FAILED' ? 1 : 0));
-    perVersion('infergraph_model_resident_bytes', 'Memory attributed to a loaded version (0 when unloaded).', (v) => v.residentBytes ?? 0);
+    perVersion(
+      'infergraph_queue_depth',
+      'Requests holding a model version right now (admitted, not finished).',
+      (v) => v.activeRequests,
+    );
+    perVersion('infergraph_model_loaded', '1 while a version is READY, else 0.', (v) =>
+      v.state.status === 'READY' ? 1 : 0,
+    );
+    perVersion('infergraph_model_failed', '1 while a version is FAILED (its load failed), else 0.', (v) =>
+      v.state.status === 'FAILED' ? 1 : 0,
+    );
+    perVersion(
+      'infergraph_model_resident_bytes',
+      'Memory attributed to a loaded version (0 when unloaded).',
+      (v) => v.residentBytes ?? 0,
+    );
     new Gauge({
       name: 'infergraph_model_drift_score',
-      help: 'Largest population stability index of a version\'s monitored statistics against its training data (absent until enough samples).',
+      help: "Largest population stability index of a version's monitored statistics against its training data (absent until enough samples).",
       labelNames: MODEL_LABELS,
       registers,
       collect(): void {
         this.reset();
-        for (const d of sources.drift()) if (d.driftScore !== null) this.set({ model: d.model, version: String(d.version) }, d.driftScore);
+        for (const d of sources.drift())
+          if (d.driftScore !== null) this.set({ model: d.model, version: String(d.version) }, d.driftScore);
       },
     });
     new Gauge({
@@ -106,7 +166,9 @@ export class GatewayMetrics {
       collect(): void {
         this.reset();
         for (const d of sources.drift()) {
-          for (const p of d.psi) if (p.value !== null) this.set({ model: d.model, version: String(d.version), statistic: p.statistic }, p.value);
+          for (const p of d.psi)
+            if (p.value !== null)
+              this.set({ model: d.model, version: String(d.version), statistic: p.statistic }, p.value);
         }
       },
     });

@@ -61,7 +61,12 @@ export interface Instrumentation {
   /** Names the version the current request runs on: its span is tagged and its metrics are labelled with it. */
   target(target: RequestTarget): void;
   /** Runs an asynchronous stage in its own span; `outcome` may describe its result. */
-  stage<T>(stage: Stage, attributes: StageAttributes, fn: () => Promise<T>, outcome?: (result: T) => StageOutcome): Promise<T>;
+  stage<T>(
+    stage: Stage,
+    attributes: StageAttributes,
+    fn: () => Promise<T>,
+    outcome?: (result: T) => StageOutcome,
+  ): Promise<T>;
   /** Runs a synchronous stage in its own span. */
   stageSync<T>(stage: Stage, attributes: StageAttributes, fn: () => T, outcome?: (result: T) => StageOutcome): T;
   /** Records stages that ran elsewhere as if they had run here, inside the current stage. */

@@ -2,7 +2,14 @@ import { SpanStatusCode, context, trace, type Context, type Span, type Tracer } 
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { assertNever } from '../lib/assert-never';
 import type { GatewayMetrics } from './gateway-metrics';
-import { Stage, type Instrumentation, type RequestTarget, type StageAttributes, type StageOutcome, type StageRecord } from './instrumentation';
+import {
+  Stage,
+  type Instrumentation,
+  type RequestTarget,
+  type StageAttributes,
+  type StageOutcome,
+  type StageRecord,
+} from './instrumentation';
 import type { RequestScope, RequestScopes } from './request-scope';
 import { epochMs, failureCode } from './stage-recorder';
 
@@ -45,10 +52,19 @@ export class StageInstrumentation implements Instrumentation {
     if (scope === undefined) return;
     scope.model = target.model;
     scope.version = String(target.version);
-    scope.span.setAttributes({ [Attr.MODEL]: target.model, [Attr.VERSION]: target.version, [Attr.ROUTE]: target.route });
+    scope.span.setAttributes({
+      [Attr.MODEL]: target.model,
+      [Attr.VERSION]: target.version,
+      [Attr.ROUTE]: target.route,
+    });
   }
 
-  async stage<T>(stage: Stage, attributes: StageAttributes, fn: () => Promise<T>, outcome?: (result: T) => StageOutcome): Promise<T> {
+  async stage<T>(
+    stage: Stage,
+    attributes: StageAttributes,
+    fn: () => Promise<T>,
+    outcome?: (result: T) => StageOutcome,
+  ): Promise<T> {
     const running = this.begin(stage, attributes);
     try {
       const result = await context.with(running.context, fn);
@@ -86,7 +102,8 @@ export class StageInstrumentation implements Instrumentation {
     const span = this.tracer.startSpan(stage, { startTime: startedAt }, context.active());
     if (attributes.batchSize !== undefined) span.setAttribute(Attr.BATCH_SIZE, attributes.batchSize);
     if (attributes.bytes !== undefined) span.setAttribute(Attr.BYTES, attributes.bytes);
-    if (scope !== undefined && scope.model !== 'none') span.setAttributes({ [Attr.MODEL]: scope.model, [Attr.VERSION]: Number(scope.version) });
+    if (scope !== undefined && scope.model !== 'none')
+      span.setAttributes({ [Attr.MODEL]: scope.model, [Attr.VERSION]: Number(scope.version) });
     const end = (outcome: StageOutcome | undefined, endedAt = epochMs()): void =>
       this.end(stage, span, (endedAt - startedAt) / 1000, scope, attributes, outcome, endedAt);
     return {

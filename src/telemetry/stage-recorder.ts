@@ -26,7 +26,12 @@ export class StageRecorder implements Instrumentation {
     this.records.push(...records);
   }
 
-  async stage<T>(stage: Stage, attributes: StageAttributes, fn: () => Promise<T>, outcome?: (result: T) => StageOutcome): Promise<T> {
+  async stage<T>(
+    stage: Stage,
+    attributes: StageAttributes,
+    fn: () => Promise<T>,
+    outcome?: (result: T) => StageOutcome,
+  ): Promise<T> {
     const startedAt = epochMs();
     try {
       return this.ended(stage, attributes, startedAt, await fn(), outcome);
@@ -44,8 +49,20 @@ export class StageRecorder implements Instrumentation {
     }
   }
 
-  private ended<T>(stage: Stage, attributes: StageAttributes, startedAt: number, result: T, outcome?: (result: T) => StageOutcome): T {
-    this.records.push({ stage, attributes, startedAt, endedAt: epochMs(), ...(outcome && { outcome: outcome(result) }) });
+  private ended<T>(
+    stage: Stage,
+    attributes: StageAttributes,
+    startedAt: number,
+    result: T,
+    outcome?: (result: T) => StageOutcome,
+  ): T {
+    this.records.push({
+      stage,
+      attributes,
+      startedAt,
+      endedAt: epochMs(),
+      ...(outcome && { outcome: outcome(result) }),
+    });
     return result;
   }
 

@@ -68,7 +68,15 @@ export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<G
             metrics.requestDuration.observe(labels, seconds);
             if (scope.model !== 'none') {
               const { operation, model, version, samples } = scope;
-              history.record({ model, version: Number(version), operation, at: Date.now(), failed: codes.length > 0, samples, seconds });
+              history.record({
+                model,
+                version: Number(version),
+                operation,
+                at: Date.now(),
+                failed: codes.length > 0,
+                samples,
+                seconds,
+              });
             }
           };
           if (contextValue.afterResponse === undefined) finish();
@@ -87,7 +95,9 @@ export function telemetryFieldMiddleware(deps: TelemetryPluginDeps): IMiddleware
   const inScope: IMiddlewareFunction = (resolve, parent, args, ctx: GatewayContext, info) => {
     const scope = deps.byContext.get(ctx);
     if (scope === undefined) return resolve(parent, args, ctx, info);
-    return deps.scopes.run(scope, () => context.with(trace.setSpan(context.active(), scope.span), () => resolve(parent, args, ctx, info)));
+    return deps.scopes.run(scope, () =>
+      context.with(trace.setSpan(context.active(), scope.span), () => resolve(parent, args, ctx, info)),
+    );
   };
   return { Query: inScope, Mutation: inScope };
 }

@@ -26,7 +26,11 @@ export interface Telemetry {
  * Builds the telemetry of one gateway: its own Prometheus registry and a tracer from the OpenTelemetry API (a no-op
  * unless `src/telemetry/register.ts` started the SDK, i.e. unless an OTLP endpoint is configured).
  */
-export function createTelemetry(sources: MetricsSources, history: MetricsHistory, tracer: Tracer = trace.getTracer('infergraph')): Telemetry {
+export function createTelemetry(
+  sources: MetricsSources,
+  history: MetricsHistory,
+  tracer: Tracer = trace.getTracer('infergraph'),
+): Telemetry {
   const metrics = new GatewayMetrics(new Registry(), sources);
   const scopes = new RequestScopes();
   const deps = { tracer, metrics, scopes, history, byContext: new WeakMap<object, RequestScope>() };

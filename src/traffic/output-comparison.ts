@@ -18,7 +18,8 @@ export interface OutputAgreement {
 export function argmaxRows(data: Float64Array, width: number): number[] {
   return Array.from({ length: data.length / width }, (_, r) => {
     let best = 0;
-    for (let c = 1; c < width; c += 1) if ((data[r * width + c] as number) > (data[r * width + best] as number)) best = c;
+    for (let c = 1; c < width; c += 1)
+      if ((data[r * width + c] as number) > (data[r * width + best] as number)) best = c;
     return best;
   });
 }

@@ -70,7 +70,12 @@ export class TrafficMirror {
   private async replay(job: MirrorJob): Promise<void> {
     const { served, other, inputs, kind } = job;
     const [candidate, baseline] = kind === 'SHADOW' ? [other, served.version] : [served.version, other];
-    const key = { model: served.version.name, kind, candidateVersion: candidate.version, baselineVersion: baseline.version };
+    const key = {
+      model: served.version.name,
+      kind,
+      candidateVersion: candidate.version,
+      baselineVersion: baseline.version,
+    };
     try {
       const lease = other.acquire();
       const started = performance.now();
@@ -83,10 +88,27 @@ export class TrafficMirror {
       const ms = performance.now() - started;
       const [candidateOut, baselineOut, candidateMs, baselineMs] =
         kind === 'SHADOW' ? [outputs, served.outputs, ms, served.ms] : [served.outputs, outputs, served.ms, ms];
-      this.options.ledger.add({ ...key, ...compareOutputs(candidateOut, baselineOut), requests: 1, failures: 0, candidateMs, baselineMs });
+      this.options.ledger.add({
+        ...key,
+        ...compareOutputs(candidateOut, baselineOut),
+        requests: 1,
+        failures: 0,
+        candidateMs,
+        baselineMs,
+      });
     } catch (error) {
       this.options.logger.warn({ err: error, ...key }, 'mirrored run failed');
-      this.options.ledger.add({ ...key, requests: 1, failures: 1, samples: 0, agreed: 0, valuesCompared: 0, absDifferenceSum: 0, candidateMs: 0, baselineMs: 0 });
+      this.options.ledger.add({
+        ...key,
+        requests: 1,
+        failures: 1,
+        samples: 0,
+        agreed: 0,
+        valuesCompared: 0,
+        absDifferenceSum: 0,
+        candidateMs: 0,
+        baselineMs: 0,
+      });
     }
   }
 }

@@ -28,17 +28,27 @@ export class TrafficPolicyService {
     if (canary !== null) {
       this.registry.resolve(model, canary.version);
       if (!(canary.percent >= 0 && canary.percent <= 100)) problems.push('canaryPercent must be between 0 and 100');
-      if (canary.version === production) problems.push(`version ${production} is production already: it cannot be its canary`);
+      if (canary.version === production)
+        problems.push(`version ${production} is production already: it cannot be its canary`);
     }
     if (shadow !== null) {
       this.registry.resolve(model, shadow);
       if (shadow === production) problems.push(`version ${production} is production already: it cannot shadow itself`);
     }
     if (problems.length > 0) {
-      throw new GatewayError(ErrorCode.BAD_USER_INPUT, `The traffic policy is not valid: ${problems.join('; ')}.`, { problems });
+      throw new GatewayError(ErrorCode.BAD_USER_INPUT, `The traffic policy is not valid: ${problems.join('; ')}.`, {
+        problems,
+      });
     }
     this.policies.set(model, policy, actor);
-    this.journal.record({ actor, model, version: null, event: 'model.traffic', result: 'SET', detail: JSON.stringify(policy) });
+    this.journal.record({
+      actor,
+      model,
+      version: null,
+      event: 'model.traffic',
+      result: 'SET',
+      detail: JSON.stringify(policy),
+    });
     return this.policies.get(model);
   }
 }

@@ -42,7 +42,11 @@ export class TrafficRouter {
       return { version: canary, route: 'CANARY', mirror: { kind: 'CANARY', version: production } };
     }
     const shadow = policy.shadow === null ? undefined : this.loaded(model, policy.shadow, production);
-    return { version: production, route: 'PRODUCTION', mirror: shadow === undefined ? null : { kind: 'SHADOW', version: shadow } };
+    return {
+      version: production,
+      route: 'PRODUCTION',
+      mirror: shadow === undefined ? null : { kind: 'SHADOW', version: shadow },
+    };
   }
 
   private loaded(model: string, version: number, production: ModelVersion): ModelVersion | undefined {

@@ -6,7 +6,8 @@ import jwt from 'jsonwebtoken';
 import { postJson, type Endpoint } from '../support/graphql-client';
 import { loginAs, startGateway, TEST_ADMIN, TEST_JWT_SECRET, type RunningGateway } from '../support/gateway';
 
-const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType } }';
+const LOGIN =
+  'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType } }';
 const REFRESH = 'mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken expiresIn tokenType } }';
 const ME = '{ me { kind name role } }';
 const VERA = { username: 'vera', password: 'violet-stapler-canyon-77' };
@@ -22,7 +23,8 @@ let gw: RunningGateway;
 let veraId: string;
 
 const bearer = (token: string): Endpoint => ({ url: gw.graphqlUrl, headers: { authorization: `Bearer ${token}` } });
-const codeOf = (res: { body: { errors?: { extensions?: { code?: string } }[] } }) => res.body.errors?.[0]?.extensions?.code;
+const codeOf = (res: { body: { errors?: { extensions?: { code?: string } }[] } }) =>
+  res.body.errors?.[0]?.extensions?.code;
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function login(username: string, password: string): Promise<Tokens> {
@@ -33,10 +35,14 @@ async function login(username: string, password: string): Promise<Tokens> {
 
 beforeAll(async () => {
   gw = await startGateway({ LOGIN_MAX_ATTEMPTS_PER_USERNAME: '3', LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000' });
-  await postJson(gw.admin, 'mutation($u: String!, $p: String!) { createUser(username: $u, password: $p, role: VIEWER) { id } }', {
-    u: VERA.username,
-    p: VERA.password,
-  });
+  await postJson(
+    gw.admin,
+    'mutation($u: String!, $p: String!) { createUser(username: $u, password: $p, role: VIEWER) { id } }',
+    {
+      u: VERA.username,
+      p: VERA.password,
+    },
+  );
   veraId = String(jwt.decode((await login(VERA.username, VERA.password)).accessToken, { json: true })?.sub);
 });
 afterAll(() => gw.stop());
@@ -61,7 +67,10 @@ describe('login', () => {
   });
 
   it('locks a username after too many attempts, even for the right password, with a retry hint', async () => {
-    await postJson(gw.admin, 'mutation { createUser(username: "lockme", password: "amber-lantern-harbor-91", role: VIEWER) { id } }');
+    await postJson(
+      gw.admin,
+      'mutation { createUser(username: "lockme", password: "amber-lantern-harbor-91", role: VIEWER) { id } }',
+    );
     for (let i = 0; i < 3; i += 1) await postJson(gw.graphqlUrl, LOGIN, { u: 'lockme', p: `wrong guess number ${i}` });
     const res = await postJson(gw.graphqlUrl, LOGIN, { u: 'lockme', p: 'amber-lantern-harbor-91' });
     expect(codeOf(res)).toBe('RATE_LIMITED');
@@ -85,14 +94,40 @@ describe('access tokens', () => {
   });
 
   it.each([
-    { name: 'forged (signed with another key)', token: () => signed({ sub: veraId, role: 'VIEWER' }, {}, 'another-secret-that-is-also-32-bytes-long!!') },
-    { name: 'expired', token: () => signed({ sub: veraId, role: 'VIEWER', iat: Math.floor(Date.now() / 1000) - 3600 }, { expiresIn: 60 }) },
-    { name: 'unsigned (alg none)', token: () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: veraId, role: 'VIEWER', kind: 'user', jti: 'unsigned', iss: 'infergraph', aud: 'infergraph-api', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 })}.` },
-    { name: 'without exp', token: () => jwt.sign({ sub: veraId, role: 'VIEWER', kind: 'user' }, TEST_JWT_SECRET, { algorithm: 'HS256', issuer: 'infergraph', audience: 'infergraph-api', jwtid: 'no-exp' }) },
-    { name: 'for another audience', token: () => signed({ sub: veraId, role: 'VIEWER' }, { audience: 'someone-else' }) },
+    {
+      name: 'forged (signed with another key)',
+      token: () => signed({ sub: veraId, role: 'VIEWER' }, {}, 'another-secret-that-is-also-32-bytes-long!!'),
+    },
+    {
+      name: 'expired',
+      token: () =>
+        signed({ sub: veraId, role: 'VIEWER', iat: Math.floor(Date.now() / 1000) - 3600 }, { expiresIn: 60 }),
+    },
+    {
+      name: 'unsigned (alg none)',
+      token: () =>
+        `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: veraId, role: 'VIEWER', kind: 'user', jti: 'unsigned', iss: 'infergraph', aud: 'infergraph-api', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 })}.`,
+    },
+    {
+      name: 'without exp',
+      token: () =>
+        jwt.sign({ sub: veraId, role: 'VIEWER', kind: 'user' }, TEST_JWT_SECRET, {
+          algorithm: 'HS256',
+          issuer: 'infergraph',
+          audience: 'infergraph-api',
+          jwtid: 'no-exp',
+        }),
+    },
+    {
+      name: 'for another audience',
+      token: () => signed({ sub: veraId, role: 'VIEWER' }, { audience: 'someone-else' }),
+    },
     { name: 'from another issuer', token: () => signed({ sub: veraId, role: 'VIEWER' }, { issuer: 'evil' }) },
     { name: 'signed with HS512', token: () => signed({ sub: veraId, role: 'VIEWER' }, { algorithm: 'HS512' }) },
-    { name: 'for a user that does not exist', token: () => signed({ sub: '00000000-0000-0000-0000-000000000000', role: 'ADMIN' }) },
+    {
+      name: 'for a user that does not exist',
+      token: () => signed({ sub: '00000000-0000-0000-0000-000000000000', role: 'ADMIN' }),
+    },
     { name: 'garbage', token: () => 'not.a.jwt' },
   ])('refuses a token that is $name', async ({ token }) => {
     const res = await postJson(bearer(token()), ME);
@@ -115,7 +150,10 @@ describe('access tokens', () => {
   });
 
   it('refuses an Authorization header with another scheme', async () => {
-    const res = await postJson({ url: gw.graphqlUrl, headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` } }, ME);
+    const res = await postJson(
+      { url: gw.graphqlUrl, headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` } },
+      ME,
+    );
     expect(codeOf(res)).toBe('UNAUTHENTICATED');
   });
 });
@@ -126,19 +164,24 @@ describe('refresh tokens', () => {
     const res = await postJson<{ refresh: Tokens }>(gw.graphqlUrl, REFRESH, { t: first.refreshToken });
     const second = res.body.data?.refresh as Tokens;
     expect(second.refreshToken).not.toBe(first.refreshToken);
-    expect((await postJson(bearer(second.accessToken), ME)).body.data).toEqual({ me: { kind: 'user', name: 'vera', role: 'VIEWER' } });
+    expect((await postJson(bearer(second.accessToken), ME)).body.data).toEqual({
+      me: { kind: 'user', name: 'vera', role: 'VIEWER' },
+    });
   });
 
   it('replayed: presenting a spent refresh token revokes its whole family', async () => {
     const first = await login(VERA.username, VERA.password);
-    const second = (await postJson<{ refresh: Tokens }>(gw.graphqlUrl, REFRESH, { t: first.refreshToken })).body.data?.refresh as Tokens;
+    const second = (await postJson<{ refresh: Tokens }>(gw.graphqlUrl, REFRESH, { t: first.refreshToken })).body.data
+      ?.refresh as Tokens;
     expect(codeOf(await postJson(gw.graphqlUrl, REFRESH, { t: first.refreshToken }))).toBe('UNAUTHENTICATED');
     expect(codeOf(await postJson(gw.graphqlUrl, REFRESH, { t: second.refreshToken }))).toBe('UNAUTHENTICATED');
   });
 
   it('logout revokes the refresh token', async () => {
     const tokens = await login(VERA.username, VERA.password);
-    const out = await postJson(gw.graphqlUrl, 'mutation($t: String!) { logout(refreshToken: $t) }', { t: tokens.refreshToken });
+    const out = await postJson(gw.graphqlUrl, 'mutation($t: String!) { logout(refreshToken: $t) }', {
+      t: tokens.refreshToken,
+    });
     expect(out.body.data).toEqual({ logout: true });
     expect(codeOf(await postJson(gw.graphqlUrl, REFRESH, { t: tokens.refreshToken }))).toBe('UNAUTHENTICATED');
   });
@@ -162,14 +205,22 @@ describe('API keys and deleted users', () => {
   });
 
   it('refuses an unknown API key, and a request carrying both a key and a token', async () => {
-    expect(codeOf(await postJson({ url: gw.graphqlUrl, headers: { 'x-api-key': 'igk_nope' } }, ME))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await postJson({ url: gw.graphqlUrl, headers: { 'x-api-key': 'igk_nope' } }, ME))).toBe(
+      'UNAUTHENTICATED',
+    );
     const admin = await loginAs(gw.graphqlUrl, TEST_ADMIN.username, TEST_ADMIN.password);
-    const both = { url: gw.graphqlUrl, headers: { ...(admin as { headers: Record<string, string> }).headers, 'x-api-key': 'igk_nope' } };
+    const both = {
+      url: gw.graphqlUrl,
+      headers: { ...(admin as { headers: Record<string, string> }).headers, 'x-api-key': 'igk_nope' },
+    };
     expect(codeOf(await postJson(both, ME))).toBe('UNAUTHENTICATED');
   });
 
   it("a deleted user's access and refresh tokens stop working", async () => {
-    await postJson(gw.admin, 'mutation { createUser(username: "temp", password: "quartz-meadow-falcon-12", role: PREDICTOR) { id } }');
+    await postJson(
+      gw.admin,
+      'mutation { createUser(username: "temp", password: "quartz-meadow-falcon-12", role: PREDICTOR) { id } }',
+    );
     const tokens = await login('temp', 'quartz-meadow-falcon-12');
     await postJson(gw.admin, 'mutation { deleteUser(username: "temp") }');
     expect(codeOf(await postJson(bearer(tokens.accessToken), ME))).toBe('UNAUTHENTICATED');

@@ -11,18 +11,28 @@ import { npyBytes } from '../support/npy';
 import { directRun, sameBits } from '../support/reference';
 
 const L = 5000;
-const oneSample = (i: number) => npyBytes({ descr: '<f8', shape: [1, L, 1], data: heldoutInputs().subarray(i * L, (i + 1) * L) });
-const predict = (gw: RunningGateway, i: number): Promise<GraphQLResponse<{ predict: PredictionJson }>> => upload(gw.predictor, oneSample(i), { filename: 'x.npy' });
+const oneSample = (i: number) =>
+  npyBytes({ descr: '<f8', shape: [1, L, 1], data: heldoutInputs().subarray(i * L, (i + 1) * L) });
+const predict = (gw: RunningGateway, i: number): Promise<GraphQLResponse<{ predict: PredictionJson }>> =>
+  upload(gw.predictor, oneSample(i), { filename: 'x.npy' });
 
 /** Sends `count` one-sample predictions, holds them until all are admitted, then lets them finish together. */
-async function together(gw: RunningGateway, count: number): Promise<GraphQLResponse<{ predict: PredictionJson }>['body'][]> {
+async function together(
+  gw: RunningGateway,
+  count: number,
+): Promise<GraphQLResponse<{ predict: PredictionJson }>['body'][]> {
   const held = await Promise.all(Array.from({ length: count }, (_, i) => heldPrediction(gw.predictor, i)));
   await until(async () => {
-    const res = await postJson<{ model: { versions: { activeRequests: number }[] } }>(gw.admin, '{ model(name: "ecg-rhythm") { versions { activeRequests } } }');
+    const res = await postJson<{ model: { versions: { activeRequests: number }[] } }>(
+      gw.admin,
+      '{ model(name: "ecg-rhythm") { versions { activeRequests } } }',
+    );
     return res.body.data?.model.versions[0]?.activeRequests === count;
   });
   held.forEach((h) => h.finish());
-  return Promise.all(held.map(async (h) => (await (await h.response).json()) as GraphQLResponse<{ predict: PredictionJson }>['body']));
+  return Promise.all(
+    held.map(async (h) => (await (await h.response).json()) as GraphQLResponse<{ predict: PredictionJson }>['body']),
+  );
 }
 
 describe('concurrent one-sample requests', () => {
@@ -41,9 +51,16 @@ describe('concurrent one-sample requests', () => {
       expect(sameBits(Float64Array.from(body.data?.predict.outputs.flat() ?? []), expected)).toBe(true);
     }
     const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
-    const series = (le: string) => Number(new RegExp(`^infergraph_batch_size_bucket\\{le="${le}",model="ecg-rhythm",version="1"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const series = (le: string) =>
+      Number(
+        new RegExp(`^infergraph_batch_size_bucket\\{le="${le}",model="ecg-rhythm",version="1"\\} (\\S+)$`, 'm').exec(
+          metrics,
+        )?.[1],
+      );
     const runs = Number(/^infergraph_batch_size_count\{model="ecg-rhythm",version="1"\} (\S+)$/m.exec(metrics)?.[1]);
-    expect(Number(/^infergraph_batch_size_sum\{model="ecg-rhythm",version="1"\} (\S+)$/m.exec(metrics)?.[1])).toBe(count);
+    expect(Number(/^infergraph_batch_size_sum\{model="ecg-rhythm",version="1"\} (\S+)$/m.exec(metrics)?.[1])).toBe(
+      count,
+    );
     expect(runs).toBeLessThan(count);
     expect(series('1')).toBeLessThan(runs);
   });

@@ -23,7 +23,8 @@ async function expectStillServing(): Promise<void> {
   expect(res.body.data?.predict.shape).toEqual([1, 2]);
 }
 
-const f8 = (shape: number[]) => npyBytes({ descr: '<f8', shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
+const f8 = (shape: number[]) =>
+  npyBytes({ descr: '<f8', shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
 
 interface BadInput {
   readonly name: string;
@@ -34,20 +35,61 @@ interface BadInput {
 
 const cases: BadInput[] = [
   { name: 'malformed XML', body: `<batch xmlns="${NS}"><sample>1 2`, code: 'XML_MALFORMED' },
-  { name: 'binary junk', body: Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919) % 251), code: 'UNSUPPORTED_FILE_TYPE' },
+  {
+    name: 'binary junk',
+    body: Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919) % 251),
+    code: 'UNSUPPORTED_FILE_TYPE',
+  },
   { name: 'plain text', body: 'hello, world', code: 'UNSUPPORTED_FILE_TYPE' },
   { name: 'a non-number token', body: xmlBatch([`${tokens(10)} abc`]), code: 'XML_SCHEMA_INVALID' },
-  { name: 'an unknown element', body: `<batch xmlns="${NS}"><sample>1</sample><extra/></batch>`, code: 'XML_SCHEMA_INVALID' },
-  { name: 'the wrong namespace', body: '<batch xmlns="urn:other"><sample>1</sample></batch>', code: 'XML_SCHEMA_INVALID' },
-  { name: 'a short sample', body: xmlBatch([tokens(L), tokens(L - 1)]), code: 'WRONG_SAMPLE_LENGTH', details: { sampleIndex: 1, expected: L, actual: L - 1 } },
-  { name: 'a long sample', body: xmlBatch([tokens(L + 1)], { ids: ['long-one'] }), code: 'WRONG_SAMPLE_LENGTH', details: { sampleId: 'long-one' } },
-  { name: 'NaN', body: xmlBatch([tokens(L, (i) => (i === 17 ? 'NaN' : '0.5'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 0, valueIndex: 17 } },
-  { name: '-INF', body: xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]), code: 'NON_FINITE_VALUE', details: { sampleIndex: 1, valueIndex: 4 } },
+  {
+    name: 'an unknown element',
+    body: `<batch xmlns="${NS}"><sample>1</sample><extra/></batch>`,
+    code: 'XML_SCHEMA_INVALID',
+  },
+  {
+    name: 'the wrong namespace',
+    body: '<batch xmlns="urn:other"><sample>1</sample></batch>',
+    code: 'XML_SCHEMA_INVALID',
+  },
+  {
+    name: 'a short sample',
+    body: xmlBatch([tokens(L), tokens(L - 1)]),
+    code: 'WRONG_SAMPLE_LENGTH',
+    details: { sampleIndex: 1, expected: L, actual: L - 1 },
+  },
+  {
+    name: 'a long sample',
+    body: xmlBatch([tokens(L + 1)], { ids: ['long-one'] }),
+    code: 'WRONG_SAMPLE_LENGTH',
+    details: { sampleId: 'long-one' },
+  },
+  {
+    name: 'NaN',
+    body: xmlBatch([tokens(L, (i) => (i === 17 ? 'NaN' : '0.5'))]),
+    code: 'NON_FINITE_VALUE',
+    details: { sampleIndex: 0, valueIndex: 17 },
+  },
+  {
+    name: '-INF',
+    body: xmlBatch([tokens(L), tokens(L, (i) => (i === 4 ? '-INF' : '1'))]),
+    code: 'NON_FINITE_VALUE',
+    details: { sampleIndex: 1, valueIndex: 4 },
+  },
   { name: 'an empty batch', body: `<?xml version="1.0"?><batch xmlns="${NS}"/>`, code: 'EMPTY_BATCH' },
   { name: 'an empty file', body: new Uint8Array(0), code: 'EMPTY_BATCH' },
-  { name: 'too many samples', body: xmlBatch([tokens(L), tokens(L), tokens(L), tokens(L)]), code: 'TOO_MANY_SAMPLES', details: { limit: 3, actual: 4 } },
+  {
+    name: 'too many samples',
+    body: xmlBatch([tokens(L), tokens(L), tokens(L), tokens(L)]),
+    code: 'TOO_MANY_SAMPLES',
+    details: { limit: 3, actual: 4 },
+  },
   { name: 'a truncated .npy', body: f8([1, L]).subarray(0, 1000), code: 'NPY_MALFORMED' },
-  { name: 'an int64 .npy', body: npyBytes({ descr: '<i8', shape: [1, L], data: new BigInt64Array(L) }), code: 'NPY_UNSUPPORTED' },
+  {
+    name: 'an int64 .npy',
+    body: npyBytes({ descr: '<i8', shape: [1, L], data: new BigInt64Array(L) }),
+    code: 'NPY_UNSUPPORTED',
+  },
   { name: 'an .npy of the wrong length', body: f8([2, 4000]), code: 'WRONG_SAMPLE_LENGTH' },
   { name: 'an empty .npy', body: f8([0, L, 1]), code: 'EMPTY_BATCH' },
 ];
@@ -88,11 +130,21 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
 
   it('refuses a second file in one request', async () => {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }', variables: { f: null } }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }',
+        variables: { f: null },
+      }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.f'], 1: ['variables.f'] }));
     form.append('0', new Blob([valid]), 'a.xml');
     form.append('1', new Blob([valid]), 'b.xml');
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      body: form,
+      headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY_FILES' } }] });
     await expectStillServing();
@@ -109,14 +161,20 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
     const form = new FormData();
     form.append('operations', '{"query": "{ models { name } }"');
     form.append('map', '{}');
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      body: form,
+      headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     await expectStillServing();
   });
 
   it('answers a bad GraphQL document with a request error, not an internal one', async () => {
-    const res = await upload(gw.predictor, valid, { query: 'mutation($file: Upload!) { predict(file: $file) { nope } }' });
+    const res = await upload(gw.predictor, valid, {
+      query: 'mutation($file: Upload!) { predict(file: $file) { nope } }',
+    });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
   });
@@ -125,9 +183,19 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
 describe('broken multipart requests', () => {
   it('answers a map that names a file part the request never sends with UPLOAD_FAILED', async () => {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }', variables: { f: null } }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($f: Upload!){ predict(model:"ecg-rhythm", file:$f){ shape } }',
+        variables: { f: null },
+      }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      body: form,
+      headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' },
+    });
     expect(await res.json()).toMatchObject({ data: null, errors: [{ extensions: { code: 'UPLOAD_FAILED' } }] });
     await expectStillServing();
   });

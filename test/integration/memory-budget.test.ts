@@ -14,7 +14,8 @@ const L = 5000;
 const MiB = 1024 * 1024;
 
 /** The shipped model as versions 1..count of `ecg-rhythm`. */
-const modelsFolder = (count: number): string => ecgModelsFolder(Array.from({ length: count }, (_, i) => ({ version: i + 1 })));
+const modelsFolder = (count: number): string =>
+  ecgModelsFolder(Array.from({ length: count }, (_, i) => ({ version: i + 1 })));
 
 interface VersionView {
   version: number;
@@ -23,14 +24,22 @@ interface VersionView {
 }
 
 async function versions(gw: RunningGateway): Promise<VersionView[]> {
-  const res = await postJson<{ model: { versions: VersionView[] } }>(gw.admin, '{ model(name: "ecg-rhythm") { versions { version state residentBytes } } }');
+  const res = await postJson<{ model: { versions: VersionView[] } }>(
+    gw.admin,
+    '{ model(name: "ecg-rhythm") { versions { version state residentBytes } } }',
+  );
   return res.body.data?.model.versions ?? [];
 }
 
-const loaded = async (gw: RunningGateway): Promise<number[]> => (await versions(gw)).filter((v) => v.state === 'READY').map((v) => v.version);
+const loaded = async (gw: RunningGateway): Promise<number[]> =>
+  (await versions(gw)).filter((v) => v.state === 'READY').map((v) => v.version);
 
 async function predictOn(gw: RunningGateway, version: number, sample = 0) {
-  const file = npyBytes({ descr: '<f8', shape: [1, L, 1], data: heldoutInputs().subarray(sample * L, (sample + 1) * L) });
+  const file = npyBytes({
+    descr: '<f8',
+    shape: [1, L, 1],
+    data: heldoutInputs().subarray(sample * L, (sample + 1) * L),
+  });
   return upload(gw.predictor, file, { filename: 'x.npy', variables: { version } });
 }
 
@@ -58,38 +67,65 @@ describe('a budget of two resident versions, with four registered', () => {
     for (const [version, after] of steps) {
       const res = await predictOn(gw, version);
       expect(res.body.data?.predict.version).toBe(version);
-      expect(sameBits(Float64Array.from(res.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(true);
+      expect(sameBits(Float64Array.from(res.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(
+        true,
+      );
       expect(await loaded(gw)).toEqual(after);
     }
-    const events = await postJson<{ modelEvents: { event: string; version: number; actor: string }[] }>(gw.admin, '{ modelEvents(name: "ecg-rhythm", limit: 100) { event version actor } }');
+    const events = await postJson<{ modelEvents: { event: string; version: number; actor: string }[] }>(
+      gw.admin,
+      '{ modelEvents(name: "ecg-rhythm", limit: 100) { event version actor } }',
+    );
     const evictions = (events.body.data?.modelEvents ?? []).filter((e) => e.event === 'model.evict').reverse();
     expect(evictions.map((e) => `${e.actor} ${e.version}`)).toEqual(['system 1', 'system 4', 'system 2']);
   });
 
   it('never unloads a version serving a request: with both busy, a load is refused and the requests finish', async () => {
-    const held = [await heldPrediction(gw.predictor, 1, { version: 1 }), await heldPrediction(gw.predictor, 2, { version: 3 })];
+    const held = [
+      await heldPrediction(gw.predictor, 1, { version: 1 }),
+      await heldPrediction(gw.predictor, 2, { version: 3 }),
+    ];
     await until(async () => {
-      const res = await postJson<{ model: { versions: { activeRequests: number }[] } }>(gw.admin, '{ model(name: "ecg-rhythm") { versions { activeRequests } } }');
+      const res = await postJson<{ model: { versions: { activeRequests: number }[] } }>(
+        gw.admin,
+        '{ model(name: "ecg-rhythm") { versions { activeRequests } } }',
+      );
       return (res.body.data?.model.versions ?? []).reduce((sum, v) => sum + v.activeRequests, 0) === 2;
     });
     const refused = await postJson(gw.admin, 'mutation { loadModel(name: "ecg-rhythm", version: 2) { state } }');
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'MEMORY_BUDGET_EXCEEDED', model: 'ecg-rhythm', version: 2 });
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'MEMORY_BUDGET_EXCEEDED',
+      model: 'ecg-rhythm',
+      version: 2,
+    });
     expect((await predictOn(gw, 4)).body.errors?.[0]?.extensions?.code).toBe('MEMORY_BUDGET_EXCEEDED');
     expect(await loaded(gw)).toEqual([1, 3]);
 
     held.forEach((h) => h.finish());
-    const bodies = (await Promise.all(held.map(async (h) => (await h.response).json()))) as { data: { predict: PredictionJson } }[];
+    const bodies = (await Promise.all(held.map(async (h) => (await h.response).json()))) as {
+      data: { predict: PredictionJson };
+    }[];
     expect(bodies.map((b) => b.data.predict.version)).toEqual([1, 3]);
-    bodies.forEach((b, i) => expect(sameBits(Float64Array.from(b.data.predict.outputs.flat()), expected.subarray(2 * (i + 1), 2 * (i + 2)))).toBe(true));
+    bodies.forEach((b, i) =>
+      expect(
+        sameBits(Float64Array.from(b.data.predict.outputs.flat()), expected.subarray(2 * (i + 1), 2 * (i + 2))),
+      ).toBe(true),
+    );
 
-    const loadedNow = await postJson<{ loadModel: { state: string } }>(gw.admin, 'mutation { loadModel(name: "ecg-rhythm", version: 2) { state } }');
+    const loadedNow = await postJson<{ loadModel: { state: string } }>(
+      gw.admin,
+      'mutation { loadModel(name: "ecg-rhythm", version: 2) { state } }',
+    );
     expect(loadedNow.body.data?.loadModel.state).toBe('READY');
     expect(await loaded(gw)).toEqual([2, 3]);
   });
 
   it('leaves a version an operator unloaded unloaded: requests for it get MODEL_NOT_READY', async () => {
     await postJson(gw.admin, 'mutation { unloadModel(name: "ecg-rhythm", version: 2) { state } }');
-    expect((await predictOn(gw, 2)).body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'UNLOADED' });
+    expect((await predictOn(gw, 2)).body.errors?.[0]?.extensions).toMatchObject({
+      code: 'MODEL_NOT_READY',
+      state: 'UNLOADED',
+    });
     expect(await loaded(gw)).toEqual([3]);
   });
 });

@@ -18,7 +18,9 @@ function samples(exposition: string): { name: string; labels: Record<string, str
     .map((line) => {
       const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (match === null) throw new Error(`not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+      );
       return { name: match[1] as string, labels: labels as Record<string, string>, value: Number(match[3]) };
     });
 }
@@ -49,8 +51,27 @@ describe('GET /metrics after traffic', () => {
     expect(value('infergraph_graphql_request_duration_seconds_count', PREDICT)).toBe(4);
     expect(value('infergraph_graphql_request_duration_seconds_sum', PREDICT)).toBeGreaterThan(0);
     // Seconds: the buckets run from 2 ms to 30 s.
-    const bounds = samples(text).filter((s) => s.name === 'infergraph_graphql_request_duration_seconds_bucket' && s.labels['model'] === 'ecg-rhythm').map((s) => s.labels['le']);
-    expect(bounds).toEqual(['0.002', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '+Inf']);
+    const bounds = samples(text)
+      .filter(
+        (s) => s.name === 'infergraph_graphql_request_duration_seconds_bucket' && s.labels['model'] === 'ecg-rhythm',
+      )
+      .map((s) => s.labels['le']);
+    expect(bounds).toEqual([
+      '0.002',
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '10',
+      '30',
+      '+Inf',
+    ]);
     expect(value('infergraph_graphql_request_duration_seconds_bucket', { ...PREDICT, le: '+Inf' })).toBe(4);
     expect(value('infergraph_graphql_requests_total', { operation: 'models', model: 'none', version: 'none' })).toBe(1);
   });
@@ -58,7 +79,14 @@ describe('GET /metrics after traffic', () => {
   it('counts errors by code', () => {
     expect(value('infergraph_graphql_errors_total', { ...PREDICT, code: 'XML_MALFORMED' })).toBe(1);
     expect(value('infergraph_graphql_errors_total', { ...PREDICT, code: 'WRONG_SAMPLE_LENGTH' })).toBe(1);
-    expect(value('infergraph_graphql_errors_total', { operation: 'predict', model: 'none', version: 'none', code: 'MODEL_NOT_FOUND' })).toBe(1);
+    expect(
+      value('infergraph_graphql_errors_total', {
+        operation: 'predict',
+        model: 'none',
+        version: 'none',
+        code: 'MODEL_NOT_FOUND',
+      }),
+    ).toBe(1);
   });
 
   it('records batch sizes, samples, compute, queue wait and XML ingest time', () => {
@@ -89,14 +117,29 @@ describe('GET /metrics after traffic', () => {
     const names = new Set(samples(text).map((s) => s.name));
     for (const name of names) {
       expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
-      if (name.startsWith('infergraph_') && name.includes('duration')) expect(name).toMatch(/_seconds(_bucket|_sum|_count)?$/);
+      if (name.startsWith('infergraph_') && name.includes('duration'))
+        expect(name).toMatch(/_seconds(_bucket|_sum|_count)?$/);
     }
-    const operations = new Set(samples(text).filter((s) => s.name === 'infergraph_graphql_requests_total').map((s) => s.labels['operation']));
+    const operations = new Set(
+      samples(text)
+        .filter((s) => s.name === 'infergraph_graphql_requests_total')
+        .map((s) => s.labels['operation']),
+    );
     expect([...operations].sort()).toEqual(['createApiKey', 'login', 'models', 'predict']);
   });
 
   it('keeps a per-minute history of the same traffic, queryable through modelMetrics', async () => {
-    const res = await postJson<{ modelMetrics: { version: number; operation: string; requests: number; errors: number; samples: number; meanLatencySeconds: number; maxLatencySeconds: number }[] }>(
+    const res = await postJson<{
+      modelMetrics: {
+        version: number;
+        operation: string;
+        requests: number;
+        errors: number;
+        samples: number;
+        meanLatencySeconds: number;
+        maxLatencySeconds: number;
+      }[];
+    }>(
       gw.viewer,
       '{ modelMetrics(name: "ecg-rhythm", minutes: 60) { at version operation requests errors samples meanLatencySeconds maxLatencySeconds } }',
     );

@@ -36,18 +36,27 @@ describe('unloading a model during a burst of predictions', () => {
     const held = await Promise.all(Array.from({ length: BURST }, (_, i) => heldPrediction(gw.predictor, i)));
     await until(async () => (await versionState()).activeRequests === BURST);
 
-    const unloading = postJson<{ unloadModel: { state: string } }>(gw.admin, 'mutation { unloadModel(name: "ecg-rhythm", version: 1) { state activeRequests } }');
+    const unloading = postJson<{ unloadModel: { state: string } }>(
+      gw.admin,
+      'mutation { unloadModel(name: "ecg-rhythm", version: 1) { state activeRequests } }',
+    );
     await until(async () => (await versionState()).state === 'DRAINING');
 
     const late = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
     expect(late.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'DRAINING' });
 
     for (const h of held) h.finish();
-    const answers = await Promise.all(held.map(async (h) => (await (await h.response).json()) as { data?: { predict: PredictionJson }; errors?: unknown[] }));
+    const answers = await Promise.all(
+      held.map(
+        async (h) => (await (await h.response).json()) as { data?: { predict: PredictionJson }; errors?: unknown[] },
+      ),
+    );
     const expected = await directRun(inputs.subarray(0, BURST * L), [L, 1], 1);
     answers.forEach((answer, i) => {
       expect(answer.errors).toBeUndefined();
-      expect(sameBits(Float64Array.from(answer.data?.predict.outputs.flat() ?? []), expected.subarray(2 * i, 2 * i + 2))).toBe(true);
+      expect(
+        sameBits(Float64Array.from(answer.data?.predict.outputs.flat() ?? []), expected.subarray(2 * i, 2 * i + 2)),
+      ).toBe(true);
     });
 
     expect((await unloading).body.data?.unloadModel).toEqual({ state: 'UNLOADED', activeRequests: 0 });
@@ -55,11 +64,16 @@ describe('unloading a model during a burst of predictions', () => {
     const refused = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'UNLOADED' });
 
-    const loaded = await postJson<{ loadModel: { state: string } }>(gw.admin, 'mutation { loadModel(name: "ecg-rhythm") { state } }');
+    const loaded = await postJson<{ loadModel: { state: string } }>(
+      gw.admin,
+      'mutation { loadModel(name: "ecg-rhythm") { state } }',
+    );
     expect(loaded.body.data?.loadModel.state).toBe('READY');
     expect((await fetch(`${gw.baseUrl}/readyz`)).status).toBe(200);
     const again = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
-    expect(sameBits(Float64Array.from(again.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(true);
+    expect(sameBits(Float64Array.from(again.body.data?.predict.outputs.flat() ?? []), expected.subarray(0, 2))).toBe(
+      true,
+    );
   });
 
   it('keeps an audit trail of who loaded and unloaded what, newest first', async () => {
@@ -85,7 +99,10 @@ describe('the audit trail across a restart', () => {
     await first.stop();
     const second = await startGateway({ ...onlySmall(), DATA_DIR: dataDir });
     try {
-      const res = await postJson<{ modelEvents: { actor: string; event: string }[] }>(second.admin, '{ modelEvents(name: "ecg-rhythm") { actor event } }');
+      const res = await postJson<{ modelEvents: { actor: string; event: string }[] }>(
+        second.admin,
+        '{ modelEvents(name: "ecg-rhythm") { actor event } }',
+      );
       expect(res.body.data?.modelEvents.map((e) => `${e.actor} ${e.event}`)).toEqual([
         'system model.load',
         'user:admin model.unload',

@@ -22,26 +22,38 @@ function modelsFolder(): string {
     copyFileSync(path.join(MODEL_DIR, 'model.onnx'), path.join(dir, 'model.onnx'));
     copyFileSync(path.join(HELDOUT, 'inputs.npy'), path.join(dir, 'heldout', 'inputs.npy'));
     const outputs = Float64Array.from(expected.data as Float64Array, (v) => (version === 3 ? 1 - v : v));
-    writeFileSync(path.join(dir, 'heldout', 'expected_outputs.npy'), npyBytes({ descr: '<f8', shape: expected.shape, data: outputs }));
+    writeFileSync(
+      path.join(dir, 'heldout', 'expected_outputs.npy'),
+      npyBytes({ descr: '<f8', shape: expected.shape, data: outputs }),
+    );
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version }));
   }
   return root;
 }
 
-const PROMOTE = 'mutation($v: Int!) { promoteModel(name: "ecg-rhythm", version: $v) { promoted alias version report { passed candidate baseline samples goldenMaxAbsDiff agreement problems } } }';
+const PROMOTE =
+  'mutation($v: Int!) { promoteModel(name: "ecg-rhythm", version: $v) { promoted alias version report { passed candidate baseline samples goldenMaxAbsDiff agreement problems } } }';
 const ROLLBACK = 'mutation { rollbackModel(name: "ecg-rhythm") { alias version } }';
 const valid = xmlBatch([tokens(5000)]);
 
 interface Promotion {
   promoted: boolean;
   version: number | null;
-  report: { passed: boolean; baseline: number | null; samples: number; goldenMaxAbsDiff: number | null; agreement: number | null; problems: string[] };
+  report: {
+    passed: boolean;
+    baseline: number | null;
+    samples: number;
+    goldenMaxAbsDiff: number | null;
+    agreement: number | null;
+    problems: string[];
+  };
 }
 
 let gw: RunningGateway;
 let models: string;
 let dataDir: string;
-const promote = async (v: number) => (await postJson<{ promoteModel: Promotion }>(gw.admin, PROMOTE, { v })).body.data?.promoteModel as Promotion;
+const promote = async (v: number) =>
+  (await postJson<{ promoteModel: Promotion }>(gw.admin, PROMOTE, { v })).body.data?.promoteModel as Promotion;
 const servedVersion = async () => (await upload(gw.predictor, valid)).body.data?.predict.version;
 
 beforeAll(async () => {
@@ -58,7 +70,11 @@ describe('promotion and rollback', () => {
 
   it('promotes a version that reproduces its golden outputs and agrees with production', async () => {
     const result = await promote(1);
-    expect(result).toMatchObject({ promoted: true, version: 1, report: { passed: true, baseline: 3, samples: 64, agreement: 1, problems: [] } });
+    expect(result).toMatchObject({
+      promoted: true,
+      version: 1,
+      report: { passed: true, baseline: 3, samples: 64, agreement: 1, problems: [] },
+    });
     expect(result.report.goldenMaxAbsDiff).toBeLessThanOrEqual(1e-5);
     expect(await servedVersion()).toBe(1);
   });
@@ -95,10 +111,9 @@ describe('promotion and rollback', () => {
   });
 
   it('records every promotion and rollback with the gate report', async () => {
-    const res = await postJson<{ modelEvents: { event: string; result: string; version: number; detail: string | null }[] }>(
-      gw.admin,
-      '{ modelEvents(name: "ecg-rhythm", limit: 20) { event result version detail } }',
-    );
+    const res = await postJson<{
+      modelEvents: { event: string; result: string; version: number; detail: string | null }[];
+    }>(gw.admin, '{ modelEvents(name: "ecg-rhythm", limit: 20) { event result version detail } }');
     const events = (res.body.data?.modelEvents ?? []).filter((e) => /promote|rollback/.test(e.event));
     expect(events.map((e) => `${e.event} ${e.version} ${e.result}`)).toEqual([
       'model.rollback.production 3 ROLLED_BACK',
@@ -109,7 +124,12 @@ describe('promotion and rollback', () => {
       'model.promote.production 1 PROMOTED',
       'model.promote.production 3 PROMOTED',
     ]);
-    expect(JSON.parse(events[4]?.detail ?? '{}')).toMatchObject({ passed: true, baseline: 1, agreement: 1, samples: 64 });
+    expect(JSON.parse(events[4]?.detail ?? '{}')).toMatchObject({
+      passed: true,
+      baseline: 1,
+      agreement: 1,
+      samples: 64,
+    });
   });
 
   it('keeps aliases across a restart', async () => {

@@ -21,7 +21,19 @@ const GOLDEN_ROWS = 64;
 const REGISTER = /* GraphQL */ `
   mutation Register($name: String!, $file: Upload!, $manifest: ModelManifestInput) {
     registerModel(name: $name, file: $file, manifest: $manifest) {
-      version state sha256 sizeBytes registeredBy registeredAt description labels inputs { name dtype shape }
+      version
+      state
+      sha256
+      sizeBytes
+      registeredBy
+      registeredAt
+      description
+      labels
+      inputs {
+        name
+        dtype
+        shape
+      }
     }
   }
 `;
@@ -43,20 +55,32 @@ let models: string;
 let dataDir: string;
 const inputs = readNpy(path.join(HELDOUT, 'inputs.npy')).data as Float64Array;
 
-const register = (name: string, file: Uint8Array | string, manifest: Record<string, unknown> | null = null, filename = 'model.onnx') =>
+const register = (
+  name: string,
+  file: Uint8Array | string,
+  manifest: Record<string, unknown> | null = null,
+  filename = 'model.onnx',
+) =>
   upload<{ registerModel: Registered }>(gw.admin, file, { query: REGISTER, variables: { name, manifest }, filename });
 
 const codeOf = (res: GraphQLResponse): unknown => res.body.errors?.[0]?.extensions?.code;
 
 const versionsOf = async (name: string): Promise<number[]> => {
-  const res = await postJson<{ model: { versions: { version: number }[] } | null }>(gw.viewer, 'query($n: String!) { model(name: $n) { versions { version } } }', { n: name });
+  const res = await postJson<{ model: { versions: { version: number }[] } | null }>(
+    gw.viewer,
+    'query($n: String!) { model(name: $n) { versions { version } } }',
+    { n: name },
+  );
   return res.body.data?.model?.versions.map((v) => v.version) ?? [];
 };
 
 /** Predicts the first `n` held-out records, as `.npy`, on a version (or on production). */
 async function predictHeldout(n: number, version?: number): Promise<{ version: number; outputs: Float64Array }> {
   const file = npyBytes({ descr: '<f8', shape: [n, L, 1], data: inputs.subarray(0, n * L) });
-  const res = await upload(gw.predictor, file, { filename: 'batch.npy', variables: version === undefined ? {} : { version } });
+  const res = await upload(gw.predictor, file, {
+    filename: 'batch.npy',
+    variables: version === undefined ? {} : { version },
+  });
   const predicted = res.body.data?.predict;
   if (predicted === undefined) throw new Error(JSON.stringify(res.body));
   return { version: predicted.version, outputs: Float64Array.from(predicted.outputs.flat()) };
@@ -105,7 +129,10 @@ describe('registering, using, promoting and rolling back a new version', () => {
   });
 
   it('loads it and serves it by version, bit-identical to a direct run of the uploaded file', async () => {
-    const loaded = await postJson<{ loadModel: { state: string; residentBytes: number } }>(gw.admin, 'mutation { loadModel(name: "ecg-rhythm", version: 2) { state residentBytes } }');
+    const loaded = await postJson<{ loadModel: { state: string; residentBytes: number } }>(
+      gw.admin,
+      'mutation { loadModel(name: "ecg-rhythm", version: 2) { state residentBytes } }',
+    );
     expect(loaded.body.data?.loadModel.state).toBe('READY');
     expect(loaded.body.data?.loadModel.residentBytes).toBeGreaterThanOrEqual(readFileSync(RETRAINED).length);
     const served = await predictHeldout(40, 2);
@@ -115,21 +142,36 @@ describe('registering, using, promoting and rolling back a new version', () => {
   });
 
   it('promotes it through the gate with the golden outputs given at registration, then rolls back', async () => {
-    const promoted = await postJson<{ promoteModel: { promoted: boolean; report: { baseline: number; samples: number; goldenMaxAbsDiff: number; agreement: number } } }>(
+    const promoted = await postJson<{
+      promoteModel: {
+        promoted: boolean;
+        report: { baseline: number; samples: number; goldenMaxAbsDiff: number; agreement: number };
+      };
+    }>(
       gw.admin,
       'mutation { promoteModel(name: "ecg-rhythm", version: 2) { promoted report { baseline samples goldenMaxAbsDiff agreement } } }',
     );
-    expect(promoted.body.data?.promoteModel).toMatchObject({ promoted: true, report: { baseline: 1, samples: GOLDEN_ROWS, goldenMaxAbsDiff: 0 } });
+    expect(promoted.body.data?.promoteModel).toMatchObject({
+      promoted: true,
+      report: { baseline: 1, samples: GOLDEN_ROWS, goldenMaxAbsDiff: 0 },
+    });
     expect(promoted.body.data?.promoteModel.report.agreement).toBeGreaterThanOrEqual(0.95);
     expect((await predictHeldout(1)).version).toBe(2);
-    const back = await postJson<{ rollbackModel: { version: number } }>(gw.admin, 'mutation { rollbackModel(name: "ecg-rhythm") { version } }');
+    const back = await postJson<{ rollbackModel: { version: number } }>(
+      gw.admin,
+      'mutation { rollbackModel(name: "ecg-rhythm") { version } }',
+    );
     expect(back.body.data?.rollbackModel.version).toBe(1);
     expect((await predictHeldout(1)).version).toBe(1);
   });
 
   it('registers a new model from a full manifest; its first version becomes its production version', async () => {
     const spec = (name: string, shape: (number | null)[]) => ({ name, dtype: 'float64', shape });
-    const manifest = { inputs: [spec('signal', [null, L, 1])], outputs: [spec('probabilities', [null, 2])], labels: ['low', 'high'] };
+    const manifest = {
+      inputs: [spec('signal', [null, L, 1])],
+      outputs: [spec('probabilities', [null, 2])],
+      labels: ['low', 'high'],
+    };
     const res = await register('tiny', readFileSync(path.join(FIXTURES, 'tiny-compatible.onnx')), manifest);
     expect(res.body.data?.registerModel).toMatchObject({ version: 1, state: 'UNLOADED', labels: ['low', 'high'] });
     await postJson(gw.admin, 'mutation { loadModel(name: "tiny") { state } }');
@@ -143,7 +185,9 @@ describe('registering, using, promoting and rolling back a new version', () => {
   it('keeps versions, who registered them, aliases and the audit trail across a restart', async () => {
     await gw.stop();
     gw = await startGateway({ MODELS_DIR: models, DATA_DIR: dataDir, MAX_MODEL_BYTES: '200000' });
-    const res = await postJson<{ model: { aliases: unknown[]; versions: { version: number; registeredBy: string; state: string }[] } }>(
+    const res = await postJson<{
+      model: { aliases: unknown[]; versions: { version: number; registeredBy: string; state: string }[] };
+    }>(
       gw.viewer,
       '{ model(name: "ecg-rhythm") { aliases { alias version } versions { version registeredBy state } } }',
     );
@@ -154,9 +198,18 @@ describe('registering, using, promoting and rolling back a new version', () => {
         { version: 2, registeredBy: 'user:admin', state: 'READY' },
       ],
     });
-    const events = await postJson<{ modelEvents: { event: string; version: number | null; result: string }[] }>(gw.admin, '{ modelEvents(name: "ecg-rhythm", limit: 100) { event version result } }');
+    const events = await postJson<{ modelEvents: { event: string; version: number | null; result: string }[] }>(
+      gw.admin,
+      '{ modelEvents(name: "ecg-rhythm", limit: 100) { event version result } }',
+    );
     const trail = (events.body.data?.modelEvents ?? []).map((e) => `${e.event} ${e.version} ${e.result}`);
-    expect(trail).toEqual(expect.arrayContaining(['model.register 2 REGISTERED', 'model.promote.production 2 PROMOTED', 'model.rollback.production 1 ROLLED_BACK']));
+    expect(trail).toEqual(
+      expect.arrayContaining([
+        'model.register 2 REGISTERED',
+        'model.promote.production 2 PROMOTED',
+        'model.rollback.production 1 ROLLED_BACK',
+      ]),
+    );
     expect((await predictHeldout(1, 2)).version).toBe(2);
   });
 });
@@ -166,13 +219,43 @@ describe('refused registrations leave nothing behind', () => {
   const cases: [string, string, () => Uint8Array | string, Record<string, unknown> | null, string][] = [
     ['bytes that are not ONNX', 'ecg-rhythm', () => 'this is not a model', null, 'MODEL_INVALID'],
     ['an empty file', 'ecg-rhythm', () => new Uint8Array(0), null, 'MODEL_INVALID'],
-    ['a truncated ONNX file', 'ecg-rhythm', () => fixture('ecg-rhythm-retrained.onnx').subarray(0, 50_000), null, 'MODEL_INVALID'],
+    [
+      'a truncated ONNX file',
+      'ecg-rhythm',
+      () => fixture('ecg-rhythm-retrained.onnx').subarray(0, 50_000),
+      null,
+      'MODEL_INVALID',
+    ],
     ['a float32 model', 'ecg-rhythm', () => fixture('float32-io.onnx'), null, 'MODEL_SIGNATURE_MISMATCH'],
-    ['a model for 4000-value signals', 'ecg-rhythm', () => fixture('wrong-length.onnx'), null, 'MODEL_SIGNATURE_MISMATCH'],
+    [
+      'a model for 4000-value signals',
+      'ecg-rhythm',
+      () => fixture('wrong-length.onnx'),
+      null,
+      'MODEL_SIGNATURE_MISMATCH',
+    ],
     ['a model with three outputs', 'ecg-rhythm', () => fixture('three-classes.onnx'), null, 'MODEL_SIGNATURE_MISMATCH'],
-    ['a model whose input has another name', 'ecg-rhythm', () => fixture('renamed-input.onnx'), null, 'MODEL_SIGNATURE_MISMATCH'],
-    ['a manifest that changes the labels', 'ecg-rhythm', () => fixture('tiny-compatible.onnx'), { labels: ['a', 'b'] }, 'MODEL_SIGNATURE_MISMATCH'],
-    ['golden outputs of the wrong width', 'ecg-rhythm', () => fixture('tiny-compatible.onnx'), { goldenOutputs: [[0.5, 0.25, 0.25]] }, 'MANIFEST_INVALID'],
+    [
+      'a model whose input has another name',
+      'ecg-rhythm',
+      () => fixture('renamed-input.onnx'),
+      null,
+      'MODEL_SIGNATURE_MISMATCH',
+    ],
+    [
+      'a manifest that changes the labels',
+      'ecg-rhythm',
+      () => fixture('tiny-compatible.onnx'),
+      { labels: ['a', 'b'] },
+      'MODEL_SIGNATURE_MISMATCH',
+    ],
+    [
+      'golden outputs of the wrong width',
+      'ecg-rhythm',
+      () => fixture('tiny-compatible.onnx'),
+      { goldenOutputs: [[0.5, 0.25, 0.25]] },
+      'MANIFEST_INVALID',
+    ],
     ['a new model without a manifest', 'brand-new', () => fixture('tiny-compatible.onnx'), null, 'MANIFEST_INVALID'],
     ['a name that is a path', '../escape', () => fixture('tiny-compatible.onnx'), null, 'BAD_USER_INPUT'],
     ['a file over MAX_MODEL_BYTES', 'ecg-rhythm', () => Buffer.alloc(250_000, 7), null, 'FILE_TOO_LARGE'],
@@ -191,14 +274,25 @@ describe('refused registrations leave nothing behind', () => {
   });
 
   it('audits refused registrations with their code', async () => {
-    const res = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(gw.admin, '{ modelEvents(name: "ecg-rhythm", limit: 20) { event result detail } }');
-    const refused = (res.body.data?.modelEvents ?? []).filter((e) => e.event === 'model.register' && e.result === 'REJECTED');
-    expect(refused.map((e) => e.detail.split(':')[0])).toEqual(expect.arrayContaining(['MODEL_INVALID', 'MODEL_SIGNATURE_MISMATCH', 'FILE_TOO_LARGE']));
+    const res = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(
+      gw.admin,
+      '{ modelEvents(name: "ecg-rhythm", limit: 20) { event result detail } }',
+    );
+    const refused = (res.body.data?.modelEvents ?? []).filter(
+      (e) => e.event === 'model.register' && e.result === 'REJECTED',
+    );
+    expect(refused.map((e) => e.detail.split(':')[0])).toEqual(
+      expect.arrayContaining(['MODEL_INVALID', 'MODEL_SIGNATURE_MISMATCH', 'FILE_TOO_LARGE']),
+    );
   });
 
   it('leaves nothing when the client disconnects halfway through the upload', async () => {
     const before = filesUnder(models);
-    const { body, contentType } = await multipartBody(readFileSync(RETRAINED), { query: REGISTER, variables: { name: 'ecg-rhythm' }, filename: 'model.onnx' });
+    const { body, contentType } = await multipartBody(readFileSync(RETRAINED), {
+      query: REGISTER,
+      variables: { name: 'ecg-rhythm' },
+      filename: 'model.onnx',
+    });
     const url = new URL(gw.baseUrl);
     await new Promise<void>((resolve) => {
       const req = request({
@@ -206,7 +300,12 @@ describe('refused registrations leave nothing behind', () => {
         port: url.port,
         path: '/graphql',
         method: 'POST',
-        headers: { ...headersOf(gw.admin), 'content-type': contentType, 'content-length': body.length, 'apollo-require-preflight': 'true' },
+        headers: {
+          ...headersOf(gw.admin),
+          'content-type': contentType,
+          'content-length': body.length,
+          'apollo-require-preflight': 'true',
+        },
       });
       req.on('error', () => resolve());
       req.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => req.destroy(), 200));
@@ -215,7 +314,10 @@ describe('refused registrations leave nothing behind', () => {
     const deadline = Date.now() + 10_000;
     let refused: string | undefined;
     while (refused === undefined && Date.now() < deadline) {
-      const res = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(gw.admin, '{ modelEvents(name: "ecg-rhythm", limit: 1) { event result detail } }');
+      const res = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(
+        gw.admin,
+        '{ modelEvents(name: "ecg-rhythm", limit: 1) { event result detail } }',
+      );
       const last = res.body.data?.modelEvents[0];
       if (last?.event === 'model.register' && last.detail.startsWith('UPLOAD_FAILED')) refused = last.result;
       else await new Promise((r) => setTimeout(r, 50));

@@ -12,7 +12,11 @@ import { tokens, xmlBatch } from '../support/xml';
 function modelsWithABrokenVersion(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'infergraph-models-'));
   const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
-  const versions = [['ecg-rhythm', 1, manifest.sha256], ['ecg-rhythm', 2, manifest.sha256], ['broken', 1, 'f'.repeat(64)]] as const;
+  const versions = [
+    ['ecg-rhythm', 1, manifest.sha256],
+    ['ecg-rhythm', 2, manifest.sha256],
+    ['broken', 1, 'f'.repeat(64)],
+  ] as const;
   for (const [name, version, sha256] of versions) {
     const dir = path.join(root, name, String(version));
     mkdirSync(dir, { recursive: true });
@@ -66,7 +70,10 @@ describe('several versions and a version that failed to load', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({
       status: 'not ready',
-      models: expect.arrayContaining([{ model: 'broken', version: 1, state: 'FAILED' }, { model: 'ecg-rhythm', version: 2, state: 'READY' }]),
+      models: expect.arrayContaining([
+        { model: 'broken', version: 1, state: 'FAILED' },
+        { model: 'ecg-rhythm', version: 2, state: 'READY' },
+      ]),
     });
   });
 });
@@ -119,11 +126,17 @@ describe('request bodies', () => {
       body: JSON.stringify({ query: `{ models { name } } #${'x'.repeat(1_100_000)}` }),
     });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: expect.any(String), extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
   });
 
   it('refuses malformed JSON with BAD_REQUEST', async () => {
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
   });

@@ -23,10 +23,12 @@ interface Monitoring {
   untracked: string[];
 }
 
-const QUERY = '{ modelMonitoring(name: "ecg-rhythm") { samples status driftScore alertPsi inputs { statistic referenceMean liveMean psi } classMix { label reference live } untracked } }';
+const QUERY =
+  '{ modelMonitoring(name: "ecg-rhythm") { samples status driftScore alertPsi inputs { statistic referenceMean liveMean psi } classMix { label reference live } untracked } }';
 
 let gw: RunningGateway;
-const monitoring = async (): Promise<Monitoring> => (await postJson<{ modelMonitoring: Monitoring }>(gw.viewer, QUERY)).body.data?.modelMonitoring as Monitoring;
+const monitoring = async (): Promise<Monitoring> =>
+  (await postJson<{ modelMonitoring: Monitoring }>(gw.viewer, QUERY)).body.data?.modelMonitoring as Monitoring;
 
 /** Sends the 300 held-out records through `transform`, 100 per request, and waits until the window has taken them. */
 async function feed(transform: (v: number) => number): Promise<Float64Array> {
@@ -42,7 +44,8 @@ async function feed(transform: (v: number) => number): Promise<Float64Array> {
 /** Mean over samples of each sample's mean, computed here from the values sent. */
 function meanOfMeans(values: Float64Array): number {
   let total = 0;
-  for (let i = 0; i < values.length / L; i += 1) total += values.subarray(i * L, (i + 1) * L).reduce((a, b) => a + b, 0) / L;
+  for (let i = 0; i < values.length / L; i += 1)
+    total += values.subarray(i * L, (i + 1) * L).reduce((a, b) => a + b, 0) / L;
   return total / (values.length / L);
 }
 
@@ -72,7 +75,11 @@ describe('model monitoring', () => {
 
   it('moves the drift score past the alert threshold when inputs shift, in GraphQL and in /metrics', async () => {
     const sent = await feed((v) => 2.5 * v + 0.4);
-    await until(async () => Math.abs(((await monitoring()).inputs.find((s) => s.statistic === 'mean')?.liveMean ?? 0) - meanOfMeans(sent)) < 1e-9);
+    await until(
+      async () =>
+        Math.abs(((await monitoring()).inputs.find((s) => s.statistic === 'mean')?.liveMean ?? 0) - meanOfMeans(sent)) <
+        1e-9,
+    );
     const report = await monitoring();
     expect(report.status).toBe('DRIFTING');
     expect(report.driftScore as number).toBeGreaterThanOrEqual(report.alertPsi);

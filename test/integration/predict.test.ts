@@ -30,7 +30,12 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     const prediction = res.body.data?.predict as PredictionJson;
-    expect(prediction).toMatchObject({ model: 'ecg-rhythm', version: 1, shape: [count, 2], labels: ['normal', 'atrial_fibrillation'] });
+    expect(prediction).toMatchObject({
+      model: 'ecg-rhythm',
+      version: 1,
+      shape: [count, 2],
+      labels: ['normal', 'atrial_fibrillation'],
+    });
     expect(sameBits(flat(prediction), direct)).toBe(true);
   });
 
@@ -69,14 +74,18 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
 
   it('accepts float64 .npy of shape (x, 5000)', async () => {
     const first = values.subarray(0, 40 * length);
-    const res = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [40, length], data: first }), { filename: 'x.npy' });
+    const res = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [40, length], data: first }), {
+      filename: 'x.npy',
+    });
     expect(res.body.errors).toBeUndefined();
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), direct.subarray(0, 80))).toBe(true);
   });
 
   it('accepts float32 .npy, widened exactly to float64', async () => {
     const f32 = Float32Array.from(values.subarray(0, 5 * length));
-    const res = await upload(gw.predictor, npyBytes({ descr: '<f4', shape: [5, length, 1], data: f32 }), { filename: 'x.npy' });
+    const res = await upload(gw.predictor, npyBytes({ descr: '<f4', shape: [5, length, 1], data: f32 }), {
+      filename: 'x.npy',
+    });
     expect(res.body.errors).toBeUndefined();
     const expected = await directRun(Float64Array.from(f32), [length, 1]);
     expect(sameBits(flat(res.body.data?.predict as PredictionJson), expected)).toBe(true);
@@ -95,8 +104,12 @@ describe('predict with ONNX Runtime on the main thread (ORT_WORKER_THREAD=0)', (
   it('answers the held-out .npy and XML with the same bits as with the inference worker', async () => {
     const inThread = await startGateway({ ORT_WORKER_THREAD: '0' });
     try {
-      const npy = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.npy')), { filename: 'inputs.npy' });
-      const xml = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.xml')), { filename: 'inputs.xml' });
+      const npy = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.npy')), {
+        filename: 'inputs.npy',
+      });
+      const xml = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.xml')), {
+        filename: 'inputs.xml',
+      });
       expect(sameBits(flat(npy.body.data?.predict as PredictionJson), direct)).toBe(true);
       expect(sameBits(flat(xml.body.data?.predict as PredictionJson), direct)).toBe(true);
     } finally {

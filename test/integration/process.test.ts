@@ -51,7 +51,10 @@ describe('the gateway process', () => {
     req.write(body.subarray(0, half));
     child.kill('SIGTERM');
     await logged('draining');
-    const late = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 'refused');
+    const late = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect([503, 'refused']).toContain(late);
     req.end(body.subarray(half));
     const [res] = await response;
@@ -78,7 +81,11 @@ describe('the gateway process', () => {
 
   it.each<{ name: string; env: Record<string, string>; problem: string }>([
     { name: 'no JWT_SECRET', env: { JWT_SECRET: '' }, problem: 'JWT_SECRET: required in production' },
-    { name: 'a short JWT_SECRET', env: { JWT_SECRET: 'short-secret' }, problem: 'JWT_SECRET: must be at least 32 bytes' },
+    {
+      name: 'a short JWT_SECRET',
+      env: { JWT_SECRET: 'short-secret' },
+      problem: 'JWT_SECRET: must be at least 32 bytes',
+    },
     { name: 'a weak ADMIN_PASSWORD', env: { ADMIN_PASSWORD: 'password123' }, problem: 'ADMIN_PASSWORD: must' },
     { name: 'no admin password on first start', env: { ADMIN_PASSWORD: '' }, problem: 'ADMIN_PASSWORD: required' },
   ])('refuses to start in production with $name', async ({ env, problem }) => {

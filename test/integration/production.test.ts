@@ -22,18 +22,38 @@ async function expectStillServing(): Promise<void> {
 }
 
 beforeAll(async () => {
-  gw = await startGateway({ NODE_ENV: 'production', MAX_UPLOAD_BYTES: String(1024 * 1024), CORS_ORIGINS: 'https://app.example.com' });
+  gw = await startGateway({
+    NODE_ENV: 'production',
+    MAX_UPLOAD_BYTES: String(1024 * 1024),
+    CORS_ORIGINS: 'https://app.example.com',
+  });
 });
 afterAll(() => gw.stop());
 
 describe('abusive GraphQL documents', () => {
   it.each([
-    { name: 'too many aliases', query: `{ ${Array.from({ length: 11 }, (_, i) => `a${i}: models { name }`).join(' ')} }`, code: 'QUERY_LIMIT_EXCEEDED' },
-    { name: 'a directive flood', query: `{ models { ${'... @include(if: true) { name } '.repeat(50)} } }`, code: 'QUERY_LIMIT_EXCEEDED' },
+    {
+      name: 'too many aliases',
+      query: `{ ${Array.from({ length: 11 }, (_, i) => `a${i}: models { name }`).join(' ')} }`,
+      code: 'QUERY_LIMIT_EXCEEDED',
+    },
+    {
+      name: 'a directive flood',
+      query: `{ models { ${'... @include(if: true) { name } '.repeat(50)} } }`,
+      code: 'QUERY_LIMIT_EXCEEDED',
+    },
     { name: 'a token flood', query: `{ models { ${'name '.repeat(1500)} } }`, code: 'QUERY_LIMIT_EXCEEDED' },
-    { name: 'circular fragments', query: 'query { models { ...A } } fragment A on Model { name ...B } fragment B on Model { name ...A }', code: 'GRAPHQL_VALIDATION_FAILED' },
+    {
+      name: 'circular fragments',
+      query: 'query { models { ...A } } fragment A on Model { name ...B } fragment B on Model { name ...A }',
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    },
     { name: 'introspection', query: '{ __schema { types { name } } }', code: 'GRAPHQL_VALIDATION_FAILED' },
-    { name: 'an oversized document', query: `{ models { name } } # ${'x'.repeat(20_000)}`, code: 'QUERY_LIMIT_EXCEEDED' },
+    {
+      name: 'an oversized document',
+      query: `{ models { name } } # ${'x'.repeat(20_000)}`,
+      code: 'QUERY_LIMIT_EXCEEDED',
+    },
   ])('refuses $name', async ({ query, code }) => {
     const res = await postJson(gw.viewer, query);
     expect(res.status).toBe(400);
@@ -52,7 +72,11 @@ describe('abusive GraphQL documents', () => {
       for (const query of [deep, fragments]) {
         const res = await postJson(gwDeep.viewer, query);
         expect(res.status).toBe(400);
-        expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'depth', max: 2 });
+        expect(res.body.errors?.[0]?.extensions).toMatchObject({
+          code: 'QUERY_LIMIT_EXCEEDED',
+          limit: 'depth',
+          max: 2,
+        });
       }
     } finally {
       await gwDeep.stop();
@@ -96,10 +120,20 @@ describe('abusive uploads', () => {
     { name: '__proto__ as the last segment', map: { 0: ['variables.__proto__'] } },
   ])('refuses a prototype-polluting multipart map: $name', async ({ map }) => {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { predict(model: "ecg-rhythm", file: $file) { shape } }', variables: { file: null } }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($file: Upload!) { predict(model: "ecg-rhythm", file: $file) { shape } }',
+        variables: { file: null },
+      }),
+    );
     form.append('map', JSON.stringify(map));
     form.append('0', new Blob([valid]), 'a.xml');
-    const res = await fetch(gw.graphqlUrl, { method: 'POST', body: form, headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' } });
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      body: form,
+      headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
@@ -134,8 +168,17 @@ describe('HTTP hardening', () => {
 
   it('answers CORS only for allowed origins', async () => {
     const preflight = (origin: string) =>
-      fetch(gw.graphqlUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
-    expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      fetch(gw.graphqlUrl, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+    expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example.com',
+    );
     expect((await preflight('https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -144,7 +187,8 @@ describe('per-principal prediction budgets', () => {
   it('answers RATE_LIMITED with a retry hint once the budget is spent, counting every alias', async () => {
     const limited = await startGateway({ PREDICT_RATE_LIMIT_PER_MINUTE: '2' });
     try {
-      const twice = 'mutation($file: Upload!) { a: predict(model: "ecg-rhythm", file: $file) { shape } b: predict(model: "ecg-rhythm", file: $file) { shape } }';
+      const twice =
+        'mutation($file: Upload!) { a: predict(model: "ecg-rhythm", file: $file) { shape } b: predict(model: "ecg-rhythm", file: $file) { shape } }';
       expect((await upload(limited.predictor, valid)).body.data?.predict.shape).toEqual([1, 2]);
       const res = await upload<Record<string, unknown>>(limited.predictor, valid, { query: twice });
       const codes = res.body.errors?.map((e) => e.extensions?.code);

@@ -25,8 +25,10 @@ interface Operation {
   call(as: Endpoint): Promise<GraphQLResponse<unknown>>;
 }
 
-const query = (document: string, variables: () => Record<string, unknown> = () => ({})) => (as: Endpoint) =>
-  postJson(as, document, variables());
+const query =
+  (document: string, variables: () => Record<string, unknown> = () => ({})) =>
+  (as: Endpoint) =>
+    postJson(as, document, variables());
 
 const OPERATIONS: Record<string, Operation> = {
   'Query.models': { access: 'VIEWER', call: query('{ models { name } }') },
@@ -40,25 +42,47 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.apiKeys': { access: 'ADMIN', call: query('{ apiKeys { id } }') },
   'Mutation.login': {
     access: 'public',
-    call: query('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { tokenType } }', () => ({ u: TEST_ADMIN.username, p: TEST_ADMIN.password })),
+    call: query('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { tokenType } }', () => ({
+      u: TEST_ADMIN.username,
+      p: TEST_ADMIN.password,
+    })),
   },
   'Mutation.refresh': {
     access: 'public',
     call: async (as) => {
-      const login = await postJson<{ login: { refreshToken: string } }>(gw.graphqlUrl, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { refreshToken } }', { u: TEST_ADMIN.username, p: TEST_ADMIN.password });
-      return postJson(as, 'mutation($t: String!) { refresh(refreshToken: $t) { tokenType } }', { t: login.body.data?.login.refreshToken });
+      const login = await postJson<{ login: { refreshToken: string } }>(
+        gw.graphqlUrl,
+        'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { refreshToken } }',
+        { u: TEST_ADMIN.username, p: TEST_ADMIN.password },
+      );
+      return postJson(as, 'mutation($t: String!) { refresh(refreshToken: $t) { tokenType } }', {
+        t: login.body.data?.login.refreshToken,
+      });
     },
   },
   'Mutation.logout': { access: 'public', call: query('mutation { logout(refreshToken: "rt_unknown") }') },
   'Mutation.predict': { access: 'PREDICTOR', call: (as) => upload(as, xmlBatch([tokens(5000)])) },
   // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, so the shared model stays loaded.
-  'Mutation.loadModel': { access: 'ADMIN', call: query('mutation { loadModel(name: "ecg-rhythm", version: 99) { state } }') },
-  'Mutation.unloadModel': { access: 'ADMIN', call: query('mutation { unloadModel(name: "ecg-rhythm", version: 99) { state } }') },
-  'Mutation.promoteModel': { access: 'ADMIN', call: query('mutation { promoteModel(name: "ecg-rhythm", version: 99) { promoted } }') },
+  'Mutation.loadModel': {
+    access: 'ADMIN',
+    call: query('mutation { loadModel(name: "ecg-rhythm", version: 99) { state } }'),
+  },
+  'Mutation.unloadModel': {
+    access: 'ADMIN',
+    call: query('mutation { unloadModel(name: "ecg-rhythm", version: 99) { state } }'),
+  },
+  'Mutation.promoteModel': {
+    access: 'ADMIN',
+    call: query('mutation { promoteModel(name: "ecg-rhythm", version: 99) { promoted } }'),
+  },
   // Not an ONNX file: admitted callers get MODEL_INVALID and nothing is registered.
   'Mutation.registerModel': {
     access: 'ADMIN',
-    call: (as) => upload(as, 'not onnx', { query: 'mutation($file: Upload!) { registerModel(name: "ecg-rhythm", file: $file) { version } }', filename: 'm.onnx' }),
+    call: (as) =>
+      upload(as, 'not onnx', {
+        query: 'mutation($file: Upload!) { registerModel(name: "ecg-rhythm", file: $file) { version } }',
+        filename: 'm.onnx',
+      }),
   },
   // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, and no policy is set.
   'Mutation.setTrafficPolicy': {
@@ -66,13 +90,22 @@ const OPERATIONS: Record<string, Operation> = {
     call: query('mutation { setTrafficPolicy(name: "ecg-rhythm", policy: { shadowVersion: 99 }) { shadowVersion } }'),
   },
   // Nothing to roll back to: admitted callers get NOT_FOUND.
-  'Mutation.rollbackModel': { access: 'ADMIN', call: query('mutation { rollbackModel(name: "ecg-rhythm") { version } }') },
+  'Mutation.rollbackModel': {
+    access: 'ADMIN',
+    call: query('mutation { rollbackModel(name: "ecg-rhythm") { version } }'),
+  },
   'Mutation.createUser': {
     access: 'ADMIN',
-    call: query('mutation($u: String!) { createUser(username: $u, password: "cobalt-window-orchard-58", role: VIEWER) { id } }', () => ({ u: `user${(serial += 1)}` })),
+    call: query(
+      'mutation($u: String!) { createUser(username: $u, password: "cobalt-window-orchard-58", role: VIEWER) { id } }',
+      () => ({ u: `user${(serial += 1)}` }),
+    ),
   },
   'Mutation.deleteUser': { access: 'ADMIN', call: query('mutation { deleteUser(username: "no-such-user") }') },
-  'Mutation.createApiKey': { access: 'ADMIN', call: query('mutation { createApiKey(name: "matrix", role: VIEWER) { key } }') },
+  'Mutation.createApiKey': {
+    access: 'ADMIN',
+    call: query('mutation { createApiKey(name: "matrix", role: VIEWER) { key } }'),
+  },
   'Mutation.revokeApiKey': { access: 'ADMIN', call: query('mutation { revokeApiKey(id: "no-such-key") }') },
 };
 

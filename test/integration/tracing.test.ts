@@ -23,12 +23,23 @@ interface Traced {
 }
 
 /** A predict as a client with its own trace: `traceparent` names the client's trace and span. */
-async function predictTraced(admin: Endpoint, port: number, file: string, traceId: string, parentId: string): Promise<Traced> {
+async function predictTraced(
+  admin: Endpoint,
+  port: number,
+  file: string,
+  traceId: string,
+  parentId: string,
+): Promise<Traced> {
   const { body, contentType } = await multipartBody(file, { filename: 'batch.xml' });
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     body,
-    headers: { ...headersOf(admin), 'content-type': contentType, 'apollo-require-preflight': 'true', traceparent: `00-${traceId}-${parentId}-01` },
+    headers: {
+      ...headersOf(admin),
+      'content-type': contentType,
+      'apollo-require-preflight': 'true',
+      traceparent: `00-${traceId}-${parentId}-01`,
+    },
   });
   return { status: res.status, body: (await res.json()) as Traced['body'] };
 }
@@ -42,7 +53,12 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
   beforeAll(async () => {
     const endpoint = await receiver.start();
     gateway = await startProcess(
-      { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'infergraph-test', OTEL_BSP_SCHEDULE_DELAY: '50' },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'infergraph-test',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
       FROM_SOURCE,
     );
     admin = await loginAs(`http://127.0.0.1:${gateway.port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
@@ -71,8 +87,20 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     const [operation] = named('mutation Predict');
     expect(httpSpan?.parentSpanId).toBe(clientSpan);
     expect(operation?.parentSpanId).toBe(httpSpan?.spanId);
-    expect(operation?.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'Predict', 'infergraph.model': 'ecg-rhythm', 'infergraph.model.version': 1, 'infergraph.route': 'PRODUCTION' });
-    for (const name of ['upload.receive', 'batch.decode', 'batch.queue_wait', 'batch.wait', 'graphql.response.encode']) {
+    expect(operation?.attributes).toMatchObject({
+      'graphql.operation.type': 'mutation',
+      'graphql.operation.name': 'Predict',
+      'infergraph.model': 'ecg-rhythm',
+      'infergraph.model.version': 1,
+      'infergraph.route': 'PRODUCTION',
+    });
+    for (const name of [
+      'upload.receive',
+      'batch.decode',
+      'batch.queue_wait',
+      'batch.wait',
+      'graphql.response.encode',
+    ]) {
       expect([name, named(name).map((s) => s.parentSpanId)]).toEqual([name, [operation?.spanId]]);
     }
     const [decode] = named('batch.decode');
@@ -82,9 +110,19 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
     }
     // The 40 values are read in two parts on the XML worker: one batch inside the decode, the rest while it runs.
     const parts = named('xml.values').map((s) => [s.parentSpanId, s.attributes['infergraph.batch.samples']]);
-    expect(parts).toEqual([[decode?.spanId, 32], [operation?.spanId, 8]]);
+    expect(parts).toEqual([
+      [decode?.spanId, 32],
+      [operation?.spanId, 8],
+    ]);
     const runs = named('onnxruntime.run');
-    expect(runs.map((s) => [s.parentSpanId, s.attributes['infergraph.batch.size'], s.attributes['infergraph.model'], s.attributes['infergraph.model.version']])).toEqual([
+    expect(
+      runs.map((s) => [
+        s.parentSpanId,
+        s.attributes['infergraph.batch.size'],
+        s.attributes['infergraph.model'],
+        s.attributes['infergraph.model.version'],
+      ]),
+    ).toEqual([
       [operation?.spanId, 32, 'ecg-rhythm', 1],
       [operation?.spanId, 8, 'ecg-rhythm', 1],
     ]);
@@ -93,12 +131,26 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
 
   it('records a failure on the operation and the failing stage with error.type, without the message', async () => {
     const [traceId, clientSpan] = [hex(16), hex(8)];
-    const res = await predictTraced(admin, gateway.port, '<batch xmlns="urn:infergraph:batch:1"><sample>1 2', traceId, clientSpan);
+    const res = await predictTraced(
+      admin,
+      gateway.port,
+      '<batch xmlns="urn:infergraph:batch:1"><sample>1 2',
+      traceId,
+      clientSpan,
+    );
     expect(res.body.errors?.[0]?.extensions?.code).toBe('XML_MALFORMED');
     expect(res.body.extensions?.traceId).toBe(traceId);
     const spans = await traceOf(traceId, 'POST', 'mutation Predict');
-    const failed = spans.filter((s) => s.attributes['error.type'] !== undefined).map((s) => [s.name, s.attributes['error.type'], s.status.code]);
-    expect(failed).toEqual(expect.arrayContaining([['mutation Predict', 'XML_MALFORMED', 2], ['batch.decode', 'XML_MALFORMED', 2], ['xml.parse', 'XML_MALFORMED', 2]]));
+    const failed = spans
+      .filter((s) => s.attributes['error.type'] !== undefined)
+      .map((s) => [s.name, s.attributes['error.type'], s.status.code]);
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        ['mutation Predict', 'XML_MALFORMED', 2],
+        ['batch.decode', 'XML_MALFORMED', 2],
+        ['xml.parse', 'XML_MALFORMED', 2],
+      ]),
+    );
     expect(JSON.stringify(spans)).not.toMatch(/Premature end|libxml/i);
   });
 
@@ -118,16 +170,26 @@ describe('OTLP/HTTP protobuf export', () => {
   it('sends the trace as protobuf to /v1/traces', async () => {
     const receiver = new OtlpReceiver();
     const endpoint = await receiver.start();
-    const gateway = await startProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '50' }, FROM_SOURCE);
+    const gateway = await startProcess(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
+      FROM_SOURCE,
+    );
     try {
       const admin = await loginAs(`http://127.0.0.1:${gateway.port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
       const traceId = hex(16);
       const res = await predictTraced(admin, gateway.port, BATCH, traceId, hex(8));
       expect(res.body.extensions?.traceId).toBe(traceId);
-      const carries = (e: { body: Buffer }) => e.body.includes(Buffer.from(traceId, 'hex')) && e.body.includes(Buffer.from('onnxruntime.run'));
+      const carries = (e: { body: Buffer }) =>
+        e.body.includes(Buffer.from(traceId, 'hex')) && e.body.includes(Buffer.from('onnxruntime.run'));
       await until(async () => receiver.exports.some(carries));
       const exported = receiver.exports.filter(carries);
-      expect(exported.map((e) => [e.path, e.contentType])).toEqual(exported.map(() => ['/v1/traces', 'application/x-protobuf']));
+      expect(exported.map((e) => [e.path, e.contentType])).toEqual(
+        exported.map(() => ['/v1/traces', 'application/x-protobuf']),
+      );
     } finally {
       gateway.child.kill('SIGTERM');
       await gateway.exited;

@@ -29,8 +29,10 @@ interface Comparison {
   baselineMeanLatencyMs: number;
 }
 
-const COMPARISON = '{ modelComparison(name: "ecg-rhythm") { kind candidateVersion baselineVersion requests failures samples agreementRate meanAbsDifference candidateMeanLatencyMs baselineMeanLatencyMs } }';
-const SET_POLICY = 'mutation($p: TrafficPolicyInput!) { setTrafficPolicy(name: "ecg-rhythm", policy: $p) { canaryVersion canaryPercent shadowVersion } }';
+const COMPARISON =
+  '{ modelComparison(name: "ecg-rhythm") { kind candidateVersion baselineVersion requests failures samples agreementRate meanAbsDifference candidateMeanLatencyMs baselineMeanLatencyMs } }';
+const SET_POLICY =
+  'mutation($p: TrafficPolicyInput!) { setTrafficPolicy(name: "ecg-rhythm", policy: $p) { canaryVersion canaryPercent shadowVersion } }';
 
 let gw: RunningGateway;
 let models: string;
@@ -39,15 +41,18 @@ let dataDir: string;
 // comparisons: the queue must hold them all (dropping under load is the mirror's own, unit-tested behaviour).
 const env = () => ({ MODELS_DIR: models, DATA_DIR: dataDir, MIRROR_QUEUE_MAX: '1000' });
 
-const setPolicy = (p: Record<string, unknown>) => postJson<{ setTrafficPolicy: Record<string, unknown> }>(gw.admin, SET_POLICY, { p });
-const comparisons = async (): Promise<Comparison[]> => (await postJson<{ modelComparison: Comparison[] }>(gw.admin, COMPARISON)).body.data?.modelComparison ?? [];
+const setPolicy = (p: Record<string, unknown>) =>
+  postJson<{ setTrafficPolicy: Record<string, unknown> }>(gw.admin, SET_POLICY, { p });
+const comparisons = async (): Promise<Comparison[]> =>
+  (await postJson<{ modelComparison: Comparison[] }>(gw.admin, COMPARISON)).body.data?.modelComparison ?? [];
 
 /** Records [from, to) of the held-out set, as `.npy`, without a version. */
 async function predict(as: Endpoint, from: number, to: number, version?: number) {
   const file = npyBytes({ descr: '<f8', shape: [to - from, L, 1], data: inputs.subarray(from * L, to * L) });
   const res = await upload<{ predict: { version: number; route: string; outputs: number[][] } }>(as, file, {
     filename: 'batch.npy',
-    query: 'mutation($file: Upload!, $version: Int) { predict(model: "ecg-rhythm", file: $file, version: $version) { version route outputs } }',
+    query:
+      'mutation($file: Upload!, $version: Int) { predict(model: "ecg-rhythm", file: $file, version: $version) { version route outputs } }',
     variables: version === undefined ? {} : { version },
   });
   const p = res.body.data?.predict;
@@ -61,7 +66,8 @@ async function comparisonOf(kind: string, requests: number): Promise<Comparison>
   for (;;) {
     const found = (await comparisons()).find((c) => c.kind === kind);
     if (found !== undefined && found.requests >= requests) return found;
-    if (Date.now() > deadline) throw new Error(`no ${kind} comparison of ${requests} requests: ${JSON.stringify(found)}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${kind} comparison of ${requests} requests: ${JSON.stringify(found)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -73,7 +79,7 @@ async function expectedComparison(records: number): Promise<{ agreement: number;
   let agreed = 0;
   let abs = 0;
   for (let i = 0; i < records; i += 1) {
-    if ((v1[2 * i]! >= v1[2 * i + 1]!) === (v2[2 * i]! >= v2[2 * i + 1]!)) agreed += 1;
+    if (v1[2 * i]! >= v1[2 * i + 1]! === v2[2 * i]! >= v2[2 * i + 1]!) agreed += 1;
     abs += Math.abs(v2[2 * i]! - v1[2 * i]!) + Math.abs(v2[2 * i + 1]! - v1[2 * i + 1]!);
   }
   return { agreement: agreed / records, meanAbs: abs / (2 * records) };
@@ -89,13 +95,20 @@ afterAll(() => gw.stop());
 
 describe('shadow traffic', () => {
   it('starts with version 1 promoted to production (first boot pinned the newest, version 2)', async () => {
-    const promoted = await postJson<{ promoteModel: { promoted: boolean } }>(gw.admin, 'mutation { promoteModel(name: "ecg-rhythm", version: 1) { promoted } }');
+    const promoted = await postJson<{ promoteModel: { promoted: boolean } }>(
+      gw.admin,
+      'mutation { promoteModel(name: "ecg-rhythm", version: 1) { promoted } }',
+    );
     expect(promoted.body.data?.promoteModel.promoted).toBe(true);
     expect((await predict(gw.predictor, 0, 1)).version).toBe(1);
   });
 
   it('never changes a response: production answers bit-identically to a direct run of version 1', async () => {
-    expect((await setPolicy({ shadowVersion: 2 })).body.data?.setTrafficPolicy).toEqual({ canaryVersion: null, canaryPercent: 0, shadowVersion: 2 });
+    expect((await setPolicy({ shadowVersion: 2 })).body.data?.setTrafficPolicy).toEqual({
+      canaryVersion: null,
+      canaryPercent: 0,
+      shadowVersion: 2,
+    });
     const direct = await directRun(inputs.subarray(0, 50 * L), [L, 1]);
     for (let from = 0; from < 50; from += 10) {
       const served = await predict(gw.predictor, from, from + 10);
@@ -138,19 +151,30 @@ describe('canary traffic', () => {
       );
       const created = res.body.data?.createApiKey;
       if (created === undefined) throw new Error(JSON.stringify(res.body));
-      callers.push({ endpoint: { url: gw.graphqlUrl, headers: { 'x-api-key': created.key } }, id: created.apiKey.id, key: created.key });
+      callers.push({
+        endpoint: { url: gw.graphqlUrl, headers: { 'x-api-key': created.key } },
+        id: created.apiKey.id,
+        key: created.key,
+      });
     }
   });
 
   it('refuses a share outside 0–100 and a canary that is production', async () => {
-    expect((await setPolicy({ canaryVersion: 2, canaryPercent: 150 })).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await setPolicy({ canaryVersion: 1, canaryPercent: 10 })).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await setPolicy({ canaryVersion: 2, canaryPercent: 150 })).body.errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await setPolicy({ canaryVersion: 1, canaryPercent: 10 })).body.errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
     expect((await setPolicy({ shadowVersion: 7 })).body.errors?.[0]?.extensions?.code).toBe('MODEL_VERSION_NOT_FOUND');
   });
 
   it('sends a sticky share of callers to the canary, each one always to the same side', async () => {
     await setPolicy({ canaryVersion: 2, canaryPercent: 50, shadowVersion: null });
-    const [v1, v2] = [await directRun(inputs.subarray(0, 4 * L), [L, 1]), await directRun(inputs.subarray(0, 4 * L), [L, 1], 32, RETRAINED)];
+    const [v1, v2] = [
+      await directRun(inputs.subarray(0, 4 * L), [L, 1]),
+      await directRun(inputs.subarray(0, 4 * L), [L, 1], 32, RETRAINED),
+    ];
     const sides = new Set<string>();
     for (const caller of callers) {
       const canary = canaryBucket('ecg-rhythm', `apiKey:${caller.id}`) < 50;
@@ -170,7 +194,13 @@ describe('canary traffic', () => {
     const canaryRequests = callers.filter((c) => canaryBucket('ecg-rhythm', `apiKey:${c.id}`) < 50).length * 2;
     const found = await comparisonOf('CANARY', canaryRequests);
     const expected = await expectedComparison(4);
-    expect(found).toMatchObject({ candidateVersion: 2, baselineVersion: 1, requests: canaryRequests, failures: 0, samples: 4 * canaryRequests });
+    expect(found).toMatchObject({
+      candidateVersion: 2,
+      baselineVersion: 1,
+      requests: canaryRequests,
+      failures: 0,
+      samples: 4 * canaryRequests,
+    });
     expect(found.agreementRate).toBe(expected.agreement);
     expect(found.meanAbsDifference).toBeCloseTo(expected.meanAbs, 12);
   });
@@ -178,11 +208,20 @@ describe('canary traffic', () => {
   it('keeps the policy across a restart, and clearing it sends everyone to production', async () => {
     await gw.stop();
     gw = await startGateway(env());
-    const policy = await postJson<{ model: { trafficPolicy: unknown } }>(gw.viewer, '{ model(name: "ecg-rhythm") { trafficPolicy { canaryVersion canaryPercent shadowVersion } } }');
+    const policy = await postJson<{ model: { trafficPolicy: unknown } }>(
+      gw.viewer,
+      '{ model(name: "ecg-rhythm") { trafficPolicy { canaryVersion canaryPercent shadowVersion } } }',
+    );
     expect(policy.body.data?.model.trafficPolicy).toEqual({ canaryVersion: 2, canaryPercent: 50, shadowVersion: null });
-    expect((await setPolicy({})).body.data?.setTrafficPolicy).toEqual({ canaryVersion: null, canaryPercent: 0, shadowVersion: null });
+    expect((await setPolicy({})).body.data?.setTrafficPolicy).toEqual({
+      canaryVersion: null,
+      canaryPercent: 0,
+      shadowVersion: null,
+    });
     for (const caller of callers) {
-      expect((await predict({ url: gw.graphqlUrl, headers: { 'x-api-key': caller.key } }, 0, 1)).route).toBe('PRODUCTION');
+      expect((await predict({ url: gw.graphqlUrl, headers: { 'x-api-key': caller.key } }, 0, 1)).route).toBe(
+        'PRODUCTION',
+      );
     }
   });
 });

@@ -19,7 +19,8 @@ const inputs = readNpy(path.join(HELDOUT, 'inputs.npy'));
 const values = inputs.data as Float64Array;
 const [count = 0, length = 0] = inputs.shape;
 const heldoutXml = readFileSync(path.join(HELDOUT, 'inputs.xml'));
-const flat = (prediction: PredictionJson | undefined): Float64Array => Float64Array.from(prediction?.outputs.flat() ?? []);
+const flat = (prediction: PredictionJson | undefined): Float64Array =>
+  Float64Array.from(prediction?.outputs.flat() ?? []);
 
 let gateway: Started;
 let admin: Endpoint;
@@ -44,9 +45,17 @@ describe('XML decoding on the worker thread (gateway process)', () => {
   });
 
   it.each([
-    ['a DOCTYPE', '<!DOCTYPE batch [<!ENTITY x "1">]><batch xmlns="urn:infergraph:batch:1"><sample>&x;</sample></batch>', 'XML_FORBIDDEN_DECLARATION'],
+    [
+      'a DOCTYPE',
+      '<!DOCTYPE batch [<!ENTITY x "1">]><batch xmlns="urn:infergraph:batch:1"><sample>&x;</sample></batch>',
+      'XML_FORBIDDEN_DECLARATION',
+    ],
     ['a truncated document', '<batch xmlns="urn:infergraph:batch:1"><sample>1 2', 'XML_MALFORMED'],
-    ['an element the schema does not know', '<batch xmlns="urn:infergraph:batch:1"><signal>1</signal></batch>', 'XML_SCHEMA_INVALID'],
+    [
+      'an element the schema does not know',
+      '<batch xmlns="urn:infergraph:batch:1"><signal>1</signal></batch>',
+      'XML_SCHEMA_INVALID',
+    ],
     ['a sample of the wrong length', xmlBatch(['1 2 3']), 'WRONG_SAMPLE_LENGTH'],
     ['a NaN value', xmlBatch([`NaN ${'0 '.repeat(length - 1)}`]), 'NON_FINITE_VALUE'],
   ])('refuses %s with its code and keeps serving', async (_what, document, code) => {
@@ -61,7 +70,10 @@ describe('XML decoding on the worker thread (gateway process)', () => {
     const slice = (from: number, n: number): Float64Array => values.subarray(from * length, (from + n) * length);
     const jobs = Array.from({ length: 8 }, (_, i) => {
       const [from, n] = [i * 3, 3 + (i % 4)];
-      const file = i % 2 === 0 ? xmlBatch(Array.from({ length: n }, (_, s) => Array.from(slice(from + s, 1), String).join(' '))) : npyBytes({ descr: '<f8', shape: [n, length, 1], data: slice(from, n) });
+      const file =
+        i % 2 === 0
+          ? xmlBatch(Array.from({ length: n }, (_, s) => Array.from(slice(from + s, 1), String).join(' ')))
+          : npyBytes({ descr: '<f8', shape: [n, length, 1], data: slice(from, n) });
       return { from, n, response: upload(admin, file, { filename: i % 2 === 0 ? 'b.xml' : 'b.npy' }) };
     });
     for (const { from, n, response } of jobs) {
@@ -75,18 +87,24 @@ describe('XML decoding on the worker thread (gateway process)', () => {
     const n = 80; // ~8 MB of XML: under libxml's 10,000,000-byte limit
     const metric = async (): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
-      return Number(/infergraph_ingest_stage_duration_seconds_count\{[^}]*stage="xml.values"[^}]*\} (\d+)/.exec(text)?.[1] ?? NaN);
+      return Number(
+        /infergraph_ingest_stage_duration_seconds_count\{[^}]*stage="xml.values"[^}]*\} (\d+)/.exec(text)?.[1] ?? NaN,
+      );
     };
     const before = await metric();
-    const xml = xmlBatch(Array.from({ length: n }, (_, s) => Array.from(values.subarray(s * length, (s + 1) * length), String).join(' ')));
+    const xml = xmlBatch(
+      Array.from({ length: n }, (_, s) => Array.from(values.subarray(s * length, (s + 1) * length), String).join(' ')),
+    );
     const res = await upload(admin, xml, { filename: 'large.xml' });
     expect(res.body.errors).toBeUndefined();
     expect(sameBits(flat(res.body.data?.predict), direct.subarray(0, 2 * n))).toBe(true);
     expect((await metric()) - before).toBe(3); // read in parts of 32, 32 and 16 samples
   });
 
-  it('fails a large upload whose later part holds a bad value with that value\'s code, and keeps serving', async () => {
-    const bodies = Array.from({ length: 40 }, (_, s) => Array.from(values.subarray(s * length, (s + 1) * length), String).join(' '));
+  it("fails a large upload whose later part holds a bad value with that value's code, and keeps serving", async () => {
+    const bodies = Array.from({ length: 40 }, (_, s) =>
+      Array.from(values.subarray(s * length, (s + 1) * length), String).join(' '),
+    );
     bodies[35] = `INF ${bodies[35]?.split(' ').slice(1).join(' ')}`;
     const res = await upload(admin, xmlBatch(bodies), { filename: 'late-bad.xml' });
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'NON_FINITE_VALUE', sampleIndex: 35 });

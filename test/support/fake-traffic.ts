@@ -38,6 +38,7 @@ export function memoryLedger(): ComparisonLedger & { readonly samples: Compariso
   return {
     samples,
     add: (sample) => samples.push(sample),
-    list: (model): ComparisonTotals[] => samples.filter((s) => s.model === model).map((s) => ({ ...s, updatedAt: new Date() })),
+    list: (model): ComparisonTotals[] =>
+      samples.filter((s) => s.model === model).map((s) => ({ ...s, updatedAt: new Date() })),
   };
 }

@@ -9,7 +9,12 @@ import { ModelVersion } from '../../src/registry/model-version';
  * Writes a stand-in model file into `dir` and returns a manifest that records its checksum and size, shaped for the
  * fake backend (input `[N, 4, 1]`, output `[N, 2]`), so the real load checks pass. `patch` overrides any field.
  */
-export function fakeModelFiles(dir: string, name: string, version: number, patch: Record<string, unknown> = {}): Manifest {
+export function fakeModelFiles(
+  dir: string,
+  name: string,
+  version: number,
+  patch: Record<string, unknown> = {},
+): Manifest {
   const bytes = Buffer.from(`fake model ${name} ${version}`);
   writeFileSync(path.join(dir, 'model.onnx'), bytes);
   return {

@@ -16,7 +16,10 @@ export interface Started {
  * Starts the gateway as its own process (default `node dist/main.js`; `args` replaces what follows `node`) on a free
  * port with the test environment plus `env`, and resolves once it logs that it listens.
  */
-export function startProcess(env: Record<string, string>, args: readonly string[] = ['dist/main.js']): Promise<Started> {
+export function startProcess(
+  env: Record<string, string>,
+  args: readonly string[] = ['dist/main.js'],
+): Promise<Started> {
   const child = spawn(process.execPath, [...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },

@@ -83,6 +83,9 @@ export async function startGateway(
   const baseUrl = `http://127.0.0.1:${port}`;
   const graphqlUrl = `${baseUrl}/graphql`;
   const admin = await loginAs(graphqlUrl, TEST_ADMIN.username, TEST_ADMIN.password);
-  const [viewer, predictor] = await Promise.all([apiKey(admin, graphqlUrl, 'VIEWER'), apiKey(admin, graphqlUrl, 'PREDICTOR')]);
+  const [viewer, predictor] = await Promise.all([
+    apiKey(admin, graphqlUrl, 'VIEWER'),
+    apiKey(admin, graphqlUrl, 'PREDICTOR'),
+  ]);
   return { gateway, baseUrl, graphqlUrl, viewer, predictor, admin, stop: () => gateway.stop() };
 }

@@ -9,7 +9,9 @@ export function headersOf(endpoint: Endpoint): Record<string, string> {
 }
 
 function target(endpoint: Endpoint): { url: string; headers: Record<string, string> } {
-  return typeof endpoint === 'string' ? { url: endpoint, headers: {} } : { url: endpoint.url, headers: { ...endpoint.headers } };
+  return typeof endpoint === 'string'
+    ? { url: endpoint, headers: {} }
+    : { url: endpoint.url, headers: { ...endpoint.headers } };
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -28,12 +30,21 @@ export const PREDICT = /* GraphQL */ `
       shape
       outputs
       labels
-      samples { id index label probabilities }
+      samples {
+        id
+        index
+        label
+        probabilities
+      }
     }
   }
 `;
 
-export async function postJson<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+export async function postJson<T>(
+  endpoint: Endpoint,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse<T>> {
   const { url, headers } = target(endpoint);
   const res = await fetch(url, {
     method: 'POST',
@@ -63,7 +74,10 @@ function predictForm(file: Uint8Array | string, options: UploadOptions): FormDat
 }
 
 /** The encoded multipart body of a `predict` request, for tests that control how it is sent. */
-export async function multipartBody(file: Uint8Array | string, options: UploadOptions = {}): Promise<{ body: Uint8Array; contentType: string }> {
+export async function multipartBody(
+  file: Uint8Array | string,
+  options: UploadOptions = {},
+): Promise<{ body: Uint8Array; contentType: string }> {
   const encoded = new Response(predictForm(file, options));
   return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? '' };
 }

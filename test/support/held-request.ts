@@ -30,7 +30,11 @@ export async function heldPrediction(
   sample: number,
   variables: Record<string, unknown> = {},
 ): Promise<{ finish(): void; response: Promise<Response> }> {
-  const npy = npyBytes({ descr: '<f8', shape: [1, L, 1], data: heldoutInputs().subarray(sample * L, (sample + 1) * L) });
+  const npy = npyBytes({
+    descr: '<f8',
+    shape: [1, L, 1],
+    data: heldoutInputs().subarray(sample * L, (sample + 1) * L),
+  });
   const { body, contentType } = await multipartBody(npy, { filename: 'x.npy', variables });
   let finish!: () => void;
   const rest = new Promise<void>((resolve) => (finish = resolve));

@@ -9,7 +9,10 @@ export function memoryJournal(): LifecycleJournal & { readonly events: RecordedL
       events.push({ ...event, id: events.length + 1, at: new Date() });
     },
     list(model: string, limit: number) {
-      return events.filter((e) => e.model === model).reverse().slice(0, limit);
+      return events
+        .filter((e) => e.model === model)
+        .reverse()
+        .slice(0, limit);
     },
   };
 }

@@ -27,7 +27,10 @@ export function ecgModelsFolder(versions: readonly { version: number; onnx?: str
     const bytes = readFileSync(onnx);
     writeFileSync(path.join(dir, 'model.onnx'), bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version, sha256, sizeBytes: bytes.length, heldout: undefined }));
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({ ...manifest, version, sha256, sizeBytes: bytes.length, heldout: undefined }),
+    );
   }
   return root;
 }

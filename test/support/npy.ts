@@ -40,7 +40,11 @@ export function npyBytes(options: NpyOptions): Buffer {
   if (version === 1) head.writeUInt16LE(header.length, 8);
   else head.writeUInt32LE(header.length, 8);
   const count = options.shape.reduce((a, b) => a * b, 1);
-  return Buffer.concat([head, Buffer.from(header, version === 3 ? 'utf8' : 'latin1'), encode(options.descr, count, options.data)]);
+  return Buffer.concat([
+    head,
+    Buffer.from(header, version === 3 ? 'utf8' : 'latin1'),
+    encode(options.descr, count, options.data),
+  ]);
 }
 
 /** The same bytes at an address that is `shift` bytes past 8-byte alignment (for unaligned-read tests). */
@@ -64,7 +68,7 @@ function encode(descr: string, count: number, data: NpyData | undefined): Buffer
   const out = Buffer.alloc(n * size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0; i < n; i++) {
-    const raw = data === undefined ? 0 : (data as ArrayLike<number | bigint>)[i] ?? 0;
+    const raw = data === undefined ? 0 : ((data as ArrayLike<number | bigint>)[i] ?? 0);
     const at = i * size;
     const key = `${kind}${size}`;
     if (key === 'f8') view.setFloat64(at, Number(raw), little);

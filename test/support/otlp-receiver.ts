@@ -47,9 +47,15 @@ export class OtlpReceiver {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      this.exports.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
+      this.exports.push({
+        path: req.url ?? '',
+        contentType: req.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks),
+      });
       const json = (req.headers['content-type'] ?? '').includes('json');
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
+      res
+        .writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' })
+        .end(json ? '{}' : '');
     });
   });
 
@@ -68,7 +74,10 @@ export class OtlpReceiver {
       .filter((e) => e.path === '/v1/traces' && e.contentType.includes('json'))
       .flatMap((e) => {
         const payload = JSON.parse(e.body.toString('utf8')) as {
-          resourceSpans?: { resource?: { attributes?: JsonAttributes }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[];
+          resourceSpans?: {
+            resource?: { attributes?: JsonAttributes };
+            scopeSpans?: { spans?: Record<string, unknown>[] }[];
+          }[];
         };
         return (payload.resourceSpans ?? []).flatMap((rs) => {
           const serviceName = String(attributesOf(rs.resource?.attributes)['service.name'] ?? '');

@@ -23,7 +23,10 @@ export function readNpy(file: string): NpyArray {
   const offset = major === 1 ? 10 : 12;
   const header = bytes.subarray(offset, offset + headerLength).toString('latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? '';
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').filter((s) => s.trim()).map(Number);
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   const body = bytes.subarray(offset + headerLength);
   const copy = new Uint8Array(body).buffer;
   if (descr === '<f8') return { descr, shape, data: new Float64Array(copy) };
@@ -35,7 +38,12 @@ export function readNpy(file: string): NpyArray {
  * Runs `values` through a fresh `InferenceSession` of `modelFile` (default: the shipped model) in chunks of `batch`,
  * exactly as a user would by hand.
  */
-export async function directRun(values: Float64Array, sampleDims: number[], batch = 32, modelFile = path.join(MODEL_DIR, 'model.onnx')): Promise<Float64Array> {
+export async function directRun(
+  values: Float64Array,
+  sampleDims: number[],
+  batch = 32,
+  modelFile = path.join(MODEL_DIR, 'model.onnx'),
+): Promise<Float64Array> {
   const session = await ort.InferenceSession.create(modelFile);
   const len = sampleDims.reduce((a, b) => a * b, 1);
   const count = values.length / len;

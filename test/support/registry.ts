@@ -15,7 +15,10 @@ export const UNLIMITED: MemoryBudget = { maxResidentVersions: 0, maxResidentByte
 /** A registry over `modelsDir` with an in-memory store, a fake backend and no memory limits unless overridden. */
 export function testRegistry(
   modelsDir: string,
-  overrides: Partial<Omit<ModelRegistryOptions, 'backend' | 'journal'>> & { backend?: InferenceBackend; journal?: LifecycleJournal } = {},
+  overrides: Partial<Omit<ModelRegistryOptions, 'backend' | 'journal'>> & {
+    backend?: InferenceBackend;
+    journal?: LifecycleJournal;
+  } = {},
 ): ModelRegistry {
   const store = openInMemoryStore();
   return new ModelRegistry({

@@ -39,13 +39,15 @@ function walk(dir: string, keep: (rel: string) => boolean): string[] {
     if (entry.name === 'node_modules' || entry.name === '__pycache__' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...walk(full, keep));
-    else if (keep(path.relative(REPO, full).split(path.sep).join('/'))) out.push(path.relative(REPO, full).split(path.sep).join('/'));
+    else if (keep(path.relative(REPO, full).split(path.sep).join('/')))
+      out.push(path.relative(REPO, full).split(path.sep).join('/'));
   }
   return out.sort();
 }
 
 export const jestFiles = (): string[] => walk(path.join(REPO, 'test'), (rel) => rel.endsWith('.test.ts'));
-export const pytestFiles = (): string[] => walk(path.join(REPO, 'models'), (rel) => /(^|\/)tests\/test_[^/]*\.py$/.test(rel));
+export const pytestFiles = (): string[] =>
+  walk(path.join(REPO, 'models'), (rel) => /(^|\/)tests\/test_[^/]*\.py$/.test(rel));
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -107,8 +109,13 @@ export function jestTitles(code: string, fileName = 'file.test.ts'): Title[] {
       const direct = testCallee(node.expression);
       if (direct !== undefined && !direct.each) titles.push(titleOf(node.arguments[0], false, source));
       const inner = node.expression;
-      const table = ts.isCallExpression(inner) ? inner.expression : ts.isTaggedTemplateExpression(inner) ? inner.tag : undefined;
-      if (table !== undefined && testCallee(table)?.each === true) titles.push(titleOf(node.arguments[0], true, source));
+      const table = ts.isCallExpression(inner)
+        ? inner.expression
+        : ts.isTaggedTemplateExpression(inner)
+          ? inner.tag
+          : undefined;
+      if (table !== undefined && testCallee(table)?.each === true)
+        titles.push(titleOf(node.arguments[0], true, source));
     }
     ts.forEachChild(node, visit);
   };
@@ -129,11 +136,18 @@ export function cellTitle(cell: string): string {
   const span = /^(`+)([\s\S]*?)\1$/.exec(text);
   if (span === null) return text;
   const inner = span[2] ?? '';
-  return inner.length > 1 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '' ? inner.slice(1, -1) : inner;
+  return inner.length > 1 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== ''
+    ? inner.slice(1, -1)
+    : inner;
 }
 
 /** Cells of a Markdown table line, split on pipes that are not escaped. */
-export const cells = (line: string): string[] => line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/);
+export const cells = (line: string): string[] =>
+  line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/);
 
 /** Rows (first cells as titles, and all cells) of every table in `lines`, without header and separator lines. */
 function tableRows(lines: readonly string[]): string[][] {

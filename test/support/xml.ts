@@ -7,9 +7,14 @@ export function tokens(n: number, token: (i: number) => string = (i) => String(M
 }
 
 /** A batch document from raw sample bodies (no escaping: tests control the text). */
-export function xmlBatch(samples: readonly string[], options: { ids?: readonly string[]; prolog?: string } = {}): string {
+export function xmlBatch(
+  samples: readonly string[],
+  options: { ids?: readonly string[]; prolog?: string } = {},
+): string {
   const body = samples
-    .map((s, i) => (options.ids?.[i] === undefined ? `<sample>${s}</sample>` : `<sample id="${options.ids[i]}">${s}</sample>`))
+    .map((s, i) =>
+      options.ids?.[i] === undefined ? `<sample>${s}</sample>` : `<sample id="${options.ids[i]}">${s}</sample>`,
+    )
     .join('\n  ');
   return `${options.prolog ?? '<?xml version="1.0" encoding="UTF-8"?>'}\n<batch xmlns="${NS}">\n  ${body}\n</batch>\n`;
 }

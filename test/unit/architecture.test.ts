@@ -15,7 +15,10 @@ function sources(dir: string = SRC): string[] {
   });
 }
 
-const files = sources().map((file) => ({ rel: path.relative(SRC, file).split(path.sep).join('/'), text: readFileSync(file, 'utf8') }));
+const files = sources().map((file) => ({
+  rel: path.relative(SRC, file).split(path.sep).join('/'),
+  text: readFileSync(file, 'utf8'),
+}));
 
 function importers(pkg: string): string[] {
   const pattern = new RegExp(`from '${pkg}(/[^']*)?'|require\\('${pkg}(/[^']*)?'\\)`);
@@ -40,13 +43,17 @@ describe('architecture', () => {
   it('never calls the libxmljs2 node APIs of its unfixed type-confusion advisories (attrs, namespaces)', () => {
     const libxml = files.filter((f) => f.rel.startsWith('codec/xml/'));
     expect(libxml.length).toBeGreaterThan(0);
-    const calls = libxml.filter((f) => /\.(attrs|namespaces)\s*\(/.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')));
+    const calls = libxml.filter((f) =>
+      /\.(attrs|namespaces)\s*\(/.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')),
+    );
     expect(calls.map((f) => f.rel)).toEqual([]);
   });
 
   it('reads the environment in the configuration module and the composition root only', () => {
     const readers = files.filter((f) => /process\.env\b/.test(f.text)).map((f) => f.rel);
     // register.ts is the other entry point: preloaded to start tracing before anything else is loaded.
-    expect(readers.filter((rel) => !['config/config.ts', 'main.ts', 'telemetry/register.ts'].includes(rel))).toEqual([]);
+    expect(readers.filter((rel) => !['config/config.ts', 'main.ts', 'telemetry/register.ts'].includes(rel))).toEqual(
+      [],
+    );
   });
 });

@@ -7,7 +7,11 @@ describe('runInBatches', () => {
   it('splits into chunks of at most maxBatchSize and keeps sample order', async () => {
     const session = new FakeSession();
     const out = await runInBatches(session, values, 70, { sampleDims: [4, 1], maxBatchSize: 32 });
-    expect(session.runs).toEqual([[32, 4, 1], [32, 4, 1], [6, 4, 1]]);
+    expect(session.runs).toEqual([
+      [32, 4, 1],
+      [32, 4, 1],
+      [6, 4, 1],
+    ]);
     expect(out.dims).toEqual([70, 2]);
     for (let i = 0; i < 70; i += 1) {
       const expected = values.subarray(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0);

@@ -45,7 +45,9 @@ describe('loadConfig', () => {
   });
 
   it('in production, requires a JWT_SECRET of at least 32 bytes and a strong ADMIN_PASSWORD, naming both problems', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' })).not.toThrow();
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' }),
+    ).not.toThrow();
     // Bytes, not characters: 16 two-byte characters are enough, 15 are not.
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(16) })).not.toThrow();
     let caught: unknown;
@@ -68,14 +70,19 @@ describe('loadConfig', () => {
   });
 
   it('reads the CORS allowlist as comma-separated origins', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example ,' }).corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example ,' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
     expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 
   it('returns a frozen object', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.auth) && Object.isFrozen(config.limits) && Object.isFrozen(config.corsOrigins)).toBe(true);
+    expect(Object.isFrozen(config.auth) && Object.isFrozen(config.limits) && Object.isFrozen(config.corsOrigins)).toBe(
+      true,
+    );
     expect(() => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
@@ -83,10 +90,19 @@ describe('loadConfig', () => {
 
   it('turns tracing on only with an OTLP endpoint, and refuses an unknown OTLP protocol at boot', () => {
     expect(tracingSettingsFrom({})).toEqual({ enabled: false, serviceName: 'infergraph' });
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge' })).toEqual({ enabled: true, serviceName: 'edge' });
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).enabled).toBe(true);
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).enabled).toBe(false);
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).enabled).toBe(false);
+    expect(
+      tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge' }),
+    ).toEqual({ enabled: true, serviceName: 'edge' });
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).enabled).toBe(
+      true,
+    );
+    expect(
+      tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).enabled,
+    ).toBe(false);
+    expect(
+      tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })
+        .enabled,
+    ).toBe(false);
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }, '/x')).toThrow(ConfigError);
     expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, '/x').env).toBe('development');
   });

@@ -35,7 +35,13 @@ describe('ModelRegistry', () => {
     mkdirSync(path.join(root, 'm', 'recipe'));
     const registry = await registryOver(root);
     expect(registry.list().map((m) => [m.name, m.versions.map((v) => [v.version, v.state.status])])).toEqual([
-      ['m', [[1, 'READY'], [2, 'READY']]],
+      [
+        'm',
+        [
+          [1, 'READY'],
+          [2, 'READY'],
+        ],
+      ],
     ]);
     expect(registry.isReady()).toBe(true);
     expect(registry.resolve('m').version).toBe(2);

@@ -40,7 +40,9 @@ describe('ModelVersion lifecycle', () => {
     expect(v.activeRequests).toBe(2);
     const unloading = v.unload();
     expect(v.state.status).toBe('DRAINING');
-    expect(() => v.acquire()).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY', details: expect.objectContaining({ state: 'DRAINING' }) }));
+    expect(() => v.acquire()).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_READY', details: expect.objectContaining({ state: 'DRAINING' }) }),
+    );
     first.release();
     expect(await settled(unloading)).toBe(false);
     expect(backend.sessions[0]?.released).toBe(false);

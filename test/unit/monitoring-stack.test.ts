@@ -10,22 +10,31 @@ import { Registry } from 'prom-client';
 import { GatewayMetrics } from '../../src/telemetry/gateway-metrics';
 
 const OTEL = path.resolve(__dirname, '..', '..', 'otel');
-const promtool = (...args: string[]): string => execFileSync('promtool', args, { cwd: path.join(OTEL, 'prometheus'), encoding: 'utf8' });
+const promtool = (...args: string[]): string =>
+  execFileSync('promtool', args, { cwd: path.join(OTEL, 'prometheus'), encoding: 'utf8' });
 
 /** Every series name the gateway's registry can expose (histograms with their three suffixes). */
 async function exportedNames(): Promise<Set<string>> {
   const registry = new Registry();
   new GatewayMetrics(registry, { models: () => [], mirrorDropped: () => 0, drift: () => [] });
   const metrics = await registry.getMetricsAsJSON();
-  return new Set(metrics.flatMap((m) => (String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])));
+  return new Set(
+    metrics.flatMap((m) =>
+      String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+    ),
+  );
 }
 
 /** Metric names in PromQL expressions: the gateway's own and the process/runtime ones. */
-const namesIn = (exprs: readonly string[]): string[] => [...new Set(exprs.flatMap((e) => e.match(/\b(?:infergraph|process|nodejs)_[a-z0-9_]+\b/g) ?? []))];
+const namesIn = (exprs: readonly string[]): string[] => [
+  ...new Set(exprs.flatMap((e) => e.match(/\b(?:infergraph|process|nodejs)_[a-z0-9_]+\b/g) ?? [])),
+];
 
 describe('otel/ stack', () => {
   it('has a Prometheus configuration promtool accepts, with its rule file', () => {
-    expect(promtool('check', 'config', 'prometheus.yml')).toMatch(/SUCCESS: 1 rule files found[\s\S]*is valid prometheus config/);
+    expect(promtool('check', 'config', 'prometheus.yml')).toMatch(
+      /SUCCESS: 1 rule files found[\s\S]*is valid prometheus config/,
+    );
   });
 
   it('has alert rules promtool accepts: error rate, latency, queue saturation, drift, model load failures', () => {
@@ -53,7 +62,10 @@ describe('otel/ stack', () => {
       panels: { title: string; targets: { expr: string }[] }[];
       templating: { list: { query: { query: string } }[] };
     };
-    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dashboard.templating.list.map((t) => t.query.query)];
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...dashboard.templating.list.map((t) => t.query.query),
+    ];
     const rules = readFileSync(path.join(OTEL, 'prometheus', 'alerts.yml'), 'utf8');
     const named = namesIn([...exprs, rules]);
     expect(named.length).toBeGreaterThan(10);
@@ -63,9 +75,18 @@ describe('otel/ stack', () => {
     const registry = new Registry();
     new GatewayMetrics(registry, { models: () => [], mirrorDropped: () => 0, drift: () => [] });
     const text = await registry.metrics();
-    expect(named.filter(defaults).filter((name) => !text.includes(`\n${name} `) && !text.includes(`# TYPE ${name} `))).toEqual([]);
+    expect(
+      named.filter(defaults).filter((name) => !text.includes(`\n${name} `) && !text.includes(`# TYPE ${name} `)),
+    ).toEqual([]);
     expect(dashboard.panels.map((p) => p.title)).toEqual(
-      expect.arrayContaining(['Traffic: predictions per second', 'Latency percentiles (predict, end to end)', 'Errors by code', 'Queue: requests in flight', 'Model memory and state', 'Drift score (alert at 0.25)']),
+      expect.arrayContaining([
+        'Traffic: predictions per second',
+        'Latency percentiles (predict, end to end)',
+        'Errors by code',
+        'Queue: requests in flight',
+        'Model memory and state',
+        'Drift score (alert at 0.25)',
+      ]),
     );
   });
 });

@@ -31,7 +31,8 @@ describe('permissions', () => {
         stale.push(typeName);
         continue;
       }
-      if (isFieldMap(rules)) for (const field of Object.keys(rules)) if (!(field in type.getFields())) stale.push(`${typeName}.${field}`);
+      if (isFieldMap(rules))
+        for (const field of Object.keys(rules)) if (!(field in type.getFields())) stale.push(`${typeName}.${field}`);
     }
     expect(stale).toEqual([]);
   });

@@ -37,14 +37,24 @@ const settings = { goldenTolerance: 1e-9, minAgreement: 0.9, maxGoldenSamples: 6
 describe('the promotion gate', () => {
   it('passes a candidate that reproduces its golden outputs and agrees with the baseline', async () => {
     const report = await runPromotionGate(await version(2), await version(1), settings);
-    expect(report).toMatchObject({ passed: true, candidate: 2, baseline: 1, samples: 6, goldenMaxAbsDiff: 0, agreement: 1, problems: [] });
+    expect(report).toMatchObject({
+      passed: true,
+      candidate: 2,
+      baseline: 1,
+      samples: 6,
+      goldenMaxAbsDiff: 0,
+      agreement: 1,
+      problems: [],
+    });
   });
 
   it('refuses a candidate that disagrees with the baseline, reporting the agreement', async () => {
     const swapped = await version(1, { backend: new FakeBackend(() => new SwappedSession()) });
     const report = await runPromotionGate(await version(2), swapped, settings);
     expect(report).toMatchObject({ passed: false, agreement: 0, goldenMaxAbsDiff: 0 });
-    expect(report.problems).toEqual([expect.stringContaining('agrees with version 1 on 0 of golden inputs, below 0.9')]);
+    expect(report.problems).toEqual([
+      expect.stringContaining('agrees with version 1 on 0 of golden inputs, below 0.9'),
+    ]);
     expect(report.meanAbsDifference).toBeGreaterThan(0);
   });
 

@@ -106,7 +106,11 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g
 function literal(node: ts.Expression): string | number | boolean | null | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isNumericLiteral(node)) return Number(node.text);
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) {
+  if (
+    ts.isPrefixUnaryExpression(node) &&
+    node.operator === ts.SyntaxKind.MinusToken &&
+    ts.isNumericLiteral(node.operand)
+  ) {
     return -Number(node.operand.text);
   }
   if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
@@ -116,7 +120,9 @@ function literal(node: ts.Expression): string | number | boolean | null | undefi
 }
 
 const unwrap = (node: ts.Expression): ts.Expression =>
-  ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node) ? unwrap(node.expression) : node;
+  ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node)
+    ? unwrap(node.expression)
+    : node;
 
 /** The array literal an `.each` table is, or the one a `const` of that name in the same file holds. */
 function tableOf(argument: ts.Expression | undefined, source: ts.SourceFile): ts.ArrayLiteralExpression | undefined {
@@ -126,7 +132,12 @@ function tableOf(argument: ts.Expression | undefined, source: ts.SourceFile): ts
   if (!ts.isIdentifier(node)) return undefined;
   const found: ts.ArrayLiteralExpression[] = [];
   const visit = (child: ts.Node): void => {
-    if (ts.isVariableDeclaration(child) && ts.isIdentifier(child.name) && child.name.text === node.text && child.initializer) {
+    if (
+      ts.isVariableDeclaration(child) &&
+      ts.isIdentifier(child.name) &&
+      child.name.text === node.text &&
+      child.initializer
+    ) {
       const value = unwrap(child.initializer);
       if (ts.isArrayLiteralExpression(value) && (child.parent.flags & ts.NodeFlags.Const) !== 0) found.push(value);
     }
@@ -148,25 +159,32 @@ function fillObject(title: string, row: ts.ObjectLiteralExpression, index: numbe
   const keys = [...values.keys()].filter((key) => key.length > 0).sort((a, b) => b.length - a.length);
   if (keys.length === 0) return title.replace('$#', String(index));
   let known = true;
-  const filled = title.replaceAll(new RegExp(`\\$(${keys.map(escapeRegex).join('|')})[.\\w]*`, 'g'), (match, key: string) => {
-    const initializer = values.get(key);
-    const value = match === `$${key}` && initializer !== undefined ? literal(initializer) : undefined;
-    if (value === undefined) known = false;
-    return String(value);
-  });
+  const filled = title.replaceAll(
+    new RegExp(`\\$(${keys.map(escapeRegex).join('|')})[.\\w]*`, 'g'),
+    (match, key: string) => {
+      const initializer = values.get(key);
+      const value = match === `$${key}` && initializer !== undefined ? literal(initializer) : undefined;
+      if (value === undefined) known = false;
+      return String(value);
+    },
+  );
   return known ? filled.replace('$#', String(index)).replaceAll('%%', '%') : undefined;
 }
 
 /** printf placeholders filled from an array row, as jest-each does; undefined if one cannot be known statically. */
 function fillArray(title: string, row: readonly ts.Expression[], index: number): string | undefined {
-  let text = title.replaceAll('%%', '\u0000').replace('%#', String(index)).replace('%$', String(index + 1));
+  let text = title
+    .replaceAll('%%', '\u0000')
+    .replace('%#', String(index))
+    .replace('%$', String(index + 1));
   for (const cell of row) {
     const placeholder = /%[#Odfijops]/.exec(text);
     if (placeholder === null) break;
     const value = literal(cell);
     let shown: string | undefined;
     if (placeholder[0] === '%s' && value !== undefined) shown = String(value);
-    else if (/%[di]/.test(placeholder[0]) && typeof value === 'number' && Number.isInteger(value)) shown = String(value);
+    else if (/%[di]/.test(placeholder[0]) && typeof value === 'number' && Number.isInteger(value))
+      shown = String(value);
     else if (placeholder[0] === '%j' && value !== undefined) shown = JSON.stringify(value);
     if (shown === undefined) return undefined;
     text = text.slice(0, placeholder.index) + shown.replaceAll('%', '\u0000') + text.slice(placeholder.index + 2);
@@ -277,7 +295,9 @@ describe('docs/security.md', () => {
   it('names a test file in every row of the OWASP table', () => {
     const rows = markdown.split('\n').filter((line) => /^\| \*\*API\d+ /.test(line));
     expect(rows).toHaveLength(10);
-    expect(rows.filter((row) => !codeSpans(cells(row)[2] ?? '').some(isTestPath)).map((row) => cells(row)[0]?.trim())).toEqual([]);
+    expect(
+      rows.filter((row) => !codeSpans(cells(row)[2] ?? '').some(isTestPath)).map((row) => cells(row)[0]?.trim()),
+    ).toEqual([]);
   });
 
   it('would notice a wrong citation: the checks above run on a made-up doc and test file', () => {
@@ -322,12 +342,25 @@ describe('docs/security.md', () => {
       ['', ' as ', ''],
       ['a | b'],
     ]);
-    const fits = (title: string, shapes: Shape[] = titles): boolean => shapes.some((shape) => overlap(citationShape(title), shape));
-    const good = ['refuses a token that is forged…', '…expired', 'answers 2 for two', 'a | b', 'x as y', 'refuses a token that is $name'];
+    const fits = (title: string, shapes: Shape[] = titles): boolean =>
+      shapes.some((shape) => overlap(citationShape(title), shape));
+    const good = [
+      'refuses a token that is forged…',
+      '…expired',
+      'answers 2 for two',
+      'a | b',
+      'x as y',
+      'refuses a token that is $name',
+    ];
     expect(good.filter((t) => !fits(t))).toEqual([]);
     expect(['refuses a token that is garbage', 'answers 3 for three', 'a |', 'xy'].filter((t) => fits(t))).toEqual([]);
     // `…forged` is no title's suffix; only the unresolved `$op as $who` could end with anything
     expect(fits('…forged')).toBe(true);
-    expect(fits('…forged', titles.filter((shape) => shape.length === 1))).toBe(false);
+    expect(
+      fits(
+        '…forged',
+        titles.filter((shape) => shape.length === 1),
+      ),
+    ).toBe(false);
   });
 });

@@ -55,7 +55,9 @@ describe('docs/testing.md', () => {
     const stale = [...jestFiles(), ...pytestFiles()].flatMap((file) => {
       if (file.endsWith('.py')) {
         const names = pytestNames(read(file));
-        return rowTitles(file).filter((row) => !names.includes(row.replace(/\[.*\]$/, ''))).map((row) => `${file}: ${row}`);
+        return rowTitles(file)
+          .filter((row) => !names.includes(row.replace(/\[.*\]$/, '')))
+          .map((row) => `${file}: ${row}`);
       }
       const titles = jestTitles(read(file), file);
       if (titles.some((title) => title.kind === 'dynamic')) return [];
@@ -73,18 +75,20 @@ describe('docs/testing.md', () => {
       const link = /`([^`]+)`/.exec(file ?? '')?.[1];
       if (link !== undefined && sections.has(link) && /^\s*\d+\s*$/.test(count ?? '')) summary.set(link, Number(count));
     }
-    const wrong = [...sections].filter(([file, rows]) => summary.get(file) !== rows.length).map(([file, rows]) => `${file}: summary ${summary.get(file)}, rows ${rows.length}`);
+    const wrong = [...sections]
+      .filter(([file, rows]) => summary.get(file) !== rows.length)
+      .map(([file, rows]) => `${file}: summary ${summary.get(file)}, rows ${rows.length}`);
     expect(wrong).toEqual([]);
   });
 
   it('would notice an undocumented test: the checks above run on a made-up file', () => {
     const code = [
       "describe('group', () => {",
-      "  it('plain `quoted` \"title\" | with a pipe', () => {});",
+      '  it(\'plain `quoted` "title" | with a pipe\', () => {});',
       '  test(`template ${1 + 1} title`, () => {});',
       "  it.each([['a', 1]])('each %s with %i', () => {});",
       "  it.each([{ name: 'x' }])('$name', () => {});",
-      '  it.each`\n    a\n    ${1}\n  `(\'tagged $a\', () => {});',
+      "  it.each`\n    a\n    ${1}\n  `('tagged $a', () => {});",
       "  it.skip('skipped'); xit('x-ed'); describe('not a test', () => {});",
       "  const label = 'dynamic'; it(label, () => {});",
       '});',
@@ -117,6 +121,8 @@ describe('docs/testing.md', () => {
     const rows = (docSections(doc).get('test/made-up.test.ts') ?? []).map((row) => cellTitle(row[0] ?? ''));
     expect(rows).toHaveLength(6);
     expect(titles.filter((title) => !documented(title, rows)).map((title) => title.text)).toEqual(['x-ed']);
-    expect(pytestNames('def test_a():\n    pass\n\nclass TestB:\n    def test_b(self):\n        pass\ndef helper(): pass\n')).toEqual(['test_a', 'test_b']);
+    expect(
+      pytestNames('def test_a():\n    pass\n\nclass TestB:\n    def test_b(self):\n        pass\ndef helper(): pass\n'),
+    ).toEqual(['test_a', 'test_b']);
   });
 });

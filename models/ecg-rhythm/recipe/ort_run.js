@@ -34,7 +34,11 @@ function readNpyFloat64(path) {
   if (!descr || !fortran || !shape) fail(2, `${path}: unreadable header ${header}`);
   if (descr[1] !== '<f8') fail(2, `${path}: dtype ${descr[1]} is not <f8 (float64)`);
   if (fortran[1] !== 'False') fail(2, `${path}: Fortran order is not supported`);
-  const dims = shape[1].split(',').map((s) => s.trim()).filter((s) => s.length).map(Number);
+  const dims = shape[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length)
+    .map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   if (buf.length - offset !== count * 8) fail(2, `${path}: expected ${count * 8} data bytes`);

@@ -16,7 +16,12 @@ export function createNpyBatchDecoder(instrumentation: Instrumentation = NO_INST
   return {
     format: 'npy',
     decode(bytes: Buffer, expect: BatchExpectation): SignalBatch {
-      return instrumentation.stageSync(Stage.NPY_DECODE, { bytes: bytes.length }, () => decodeNpy(bytes, expect), (batch) => ({ samples: batch.count }));
+      return instrumentation.stageSync(
+        Stage.NPY_DECODE,
+        { bytes: bytes.length },
+        () => decodeNpy(bytes, expect),
+        (batch) => ({ samples: batch.count }),
+      );
     },
   };
 }

@@ -27,13 +27,18 @@ export interface NpyHeader {
  * Throws `NPY_MALFORMED` for anything that is not a well-formed header and `NPY_UNSUPPORTED` for other versions.
  */
 export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
-  if (bytes.length < 8 || NPY_MAGIC.some((byte, i) => bytes[i] !== byte)) throw malformed('it does not start with the NPY magic string');
+  if (bytes.length < 8 || NPY_MAGIC.some((byte, i) => bytes[i] !== byte))
+    throw malformed('it does not start with the NPY magic string');
   const major = bytes[6] as number;
   const minor = bytes[7] as number;
   if ((major !== 1 && major !== 2 && major !== 3) || minor !== 0) {
-    throw new GatewayError(ErrorCode.NPY_UNSUPPORTED, `NPY format version ${major}.${minor} is not supported; use 1.0, 2.0 or 3.0.`, {
-      version: `${major}.${minor}`,
-    });
+    throw new GatewayError(
+      ErrorCode.NPY_UNSUPPORTED,
+      `NPY format version ${major}.${minor} is not supported; use 1.0, 2.0 or 3.0.`,
+      {
+        version: `${major}.${minor}`,
+      },
+    );
   }
   // Version 1 stores the header length in 2 bytes, later versions in 4.
   const lengthBytes = major === 1 ? 2 : 4;
@@ -41,12 +46,15 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < headerStart) throw malformed('the header length is missing');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerLength > MAX_HEADER_BYTES) throw malformed(`the header is ${headerLength} bytes long (at most ${MAX_HEADER_BYTES})`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw malformed(`the header is ${headerLength} bytes long (at most ${MAX_HEADER_BYTES})`);
   const dataOffset = headerStart + headerLength;
   if (dataOffset > bytes.length) throw malformed('the header runs past the end of the file');
 
   // Versions 1 and 2 are Latin-1, version 3 is UTF-8; a float header is plain ASCII in all of them.
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLength).toString(major === 3 ? 'utf8' : 'latin1');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLength).toString(
+    major === 3 ? 'utf8' : 'latin1',
+  );
   const dict = parseDict(text);
   const descr = dict.get('descr');
   const fortranOrder = dict.get('fortran_order');
@@ -55,7 +63,14 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
     throw malformed("the header must have exactly the keys 'descr', 'fortran_order' and 'shape'");
   }
   if (typeof fortranOrder !== 'boolean') throw malformed("'fortran_order' must be True or False");
-  return { major, minor, descr: typeof descr === 'string' ? descr : null, fortranOrder, shape: shapeOf(shape), dataOffset };
+  return {
+    major,
+    minor,
+    descr: typeof descr === 'string' ? descr : null,
+    fortranOrder,
+    shape: shapeOf(shape),
+    dataOffset,
+  };
 }
 
 function parseDict(text: string): ReadonlyMap<string, PyLiteral> {
@@ -63,15 +78,18 @@ function parseDict(text: string): ReadonlyMap<string, PyLiteral> {
   try {
     literal = parsePyLiteral(text);
   } catch (error) {
-    if (error instanceof PyLiteralSyntaxError) throw malformed(`the header is not a valid dict literal (${error.message})`);
+    if (error instanceof PyLiteralSyntaxError)
+      throw malformed(`the header is not a valid dict literal (${error.message})`);
     throw error;
   }
-  if (typeof literal !== 'object' || literal === null || literal.kind !== 'dict') throw malformed('the header is not a dict');
+  if (typeof literal !== 'object' || literal === null || literal.kind !== 'dict')
+    throw malformed('the header is not a dict');
   return literal.entries;
 }
 
 function shapeOf(literal: PyLiteral): number[] {
-  if (typeof literal !== 'object' || literal === null || literal.kind !== 'tuple') throw malformed("'shape' must be a tuple");
+  if (typeof literal !== 'object' || literal === null || literal.kind !== 'tuple')
+    throw malformed("'shape' must be a tuple");
   return literal.items.map((item) => {
     if (typeof item !== 'number') throw malformed("'shape' must hold non-negative integers");
     return item;

@@ -30,23 +30,36 @@ export function inspectNpyMatrix(bytes: Uint8Array): NpyMatrixLayout {
   const header = parseNpyHeader(bytes);
   const dtype = floatTypeOf(header.descr);
   if (header.fortranOrder) {
-    throw unsupported('Fortran-ordered (column-major) arrays are not supported; save a C-ordered array (numpy.ascontiguousarray).', {
-      fortranOrder: true,
-    });
+    throw unsupported(
+      'Fortran-ordered (column-major) arrays are not supported; save a C-ordered array (numpy.ascontiguousarray).',
+      {
+        fortranOrder: true,
+      },
+    );
   }
   const { shape } = header;
   const [count, sampleLength, trailing] = shape;
-  if (count === undefined || sampleLength === undefined || shape.length > 3 || (trailing !== undefined && trailing !== 1)) {
-    throw unsupported(`Arrays of shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}) are not supported; use (samples, length) or (samples, length, 1).`, {
-      shape: [...shape],
-    });
+  if (
+    count === undefined ||
+    sampleLength === undefined ||
+    shape.length > 3 ||
+    (trailing !== undefined && trailing !== 1)
+  ) {
+    throw unsupported(
+      `Arrays of shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}) are not supported; use (samples, length) or (samples, length, 1).`,
+      {
+        shape: [...shape],
+      },
+    );
   }
   // Number arithmetic is exact below 2^53; any larger product cannot match a real buffer length anyway.
   const expectedBytes = count * sampleLength * ITEM_SIZE[dtype];
   const actualBytes = bytes.length - header.dataOffset;
   if (actualBytes !== expectedBytes) {
     const problem = actualBytes < expectedBytes ? 'is truncated' : 'has trailing bytes';
-    throw malformed(`the data ${problem} (${actualBytes} bytes for shape (${shape.join(', ')}) of ${dtype}, expected ${expectedBytes})`);
+    throw malformed(
+      `the data ${problem} (${actualBytes} bytes for shape (${shape.join(', ')}) of ${dtype}, expected ${expectedBytes})`,
+    );
   }
   return { dtype, count, sampleLength, shape, dataOffset: header.dataOffset };
 }
@@ -66,7 +79,10 @@ export function readNpyValues(bytes: Uint8Array, layout: NpyMatrixLayout): Float
     if (start % 8 === 0) return new Float64Array(bytes.buffer, start, n);
     return alignedCopy(sharedFloat64Array(n), bytes.subarray(layout.dataOffset, end));
   }
-  const floats = start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : alignedCopy(new Float32Array(n), bytes.subarray(layout.dataOffset, end));
+  const floats =
+    start % 4 === 0
+      ? new Float32Array(bytes.buffer, start, n)
+      : alignedCopy(new Float32Array(n), bytes.subarray(layout.dataOffset, end));
   const widened = sharedFloat64Array(n);
   widened.set(floats);
   return widened;
@@ -81,20 +97,28 @@ function alignedCopy<T extends Float64Array | Float32Array>(target: T, source: U
 function readWithDataView(bytes: Uint8Array, layout: NpyMatrixLayout, n: number): Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, n * ITEM_SIZE[layout.dtype]);
   const out = sharedFloat64Array(n);
-  for (let i = 0; i < n; i++) out[i] = layout.dtype === 'f8' ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
+  for (let i = 0; i < n; i++)
+    out[i] = layout.dtype === 'f8' ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
   return out;
 }
 
 function floatTypeOf(descr: string | null): NpyFloatType {
   if (descr === '<f8') return 'f8';
   if (descr === '<f4') return 'f4';
-  if (descr === null) throw unsupported('Structured dtypes are not supported; use float64 or float32.', { dtype: null });
+  if (descr === null)
+    throw unsupported('Structured dtypes are not supported; use float64 or float32.', { dtype: null });
   // Echo the dtype only when it looks like one, e.g. `>f8` or `<i8`.
   const dtype = /^[<>|=]?[A-Za-z]\d{0,3}$/.test(descr) ? descr : null;
   if (dtype !== null && dtype.startsWith('>') && /^>f[48]$/.test(dtype)) {
-    throw unsupported(`Big-endian data (${dtype}) is not supported; save little-endian float64 (<f8) or float32 (<f4).`, { dtype });
+    throw unsupported(
+      `Big-endian data (${dtype}) is not supported; save little-endian float64 (<f8) or float32 (<f4).`,
+      { dtype },
+    );
   }
-  return unsupported(`The dtype ${dtype ?? '(unrecognised)'} is not supported; use little-endian float64 (<f8) or float32 (<f4).`, { dtype });
+  return unsupported(
+    `The dtype ${dtype ?? '(unrecognised)'} is not supported; use little-endian float64 (<f8) or float32 (<f4).`,
+    { dtype },
+  );
 }
 
 function unsupported(message: string, details: Record<string, unknown>): never {

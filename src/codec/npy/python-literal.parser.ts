@@ -56,7 +56,11 @@ class Reader {
     if (c === '[') return { kind: 'list', items: this.sequence(']', depth) };
     if (c === "'" || c === '"') return this.string();
     if (c !== undefined && c >= '0' && c <= '9') return this.integer();
-    for (const [word, literal] of [['True', true], ['False', false], ['None', null]] as const) {
+    for (const [word, literal] of [
+      ['True', true],
+      ['False', false],
+      ['None', null],
+    ] as const) {
       if (this.text.startsWith(word, this.at)) {
         this.at += word.length;
         return literal;

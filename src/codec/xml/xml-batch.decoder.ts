@@ -67,9 +67,13 @@ export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): XmlBatch
   const maxBytes = Math.min(options.maxXmlBytes, engine.maxDocumentBytes);
   const open = (bytes: Buffer, expect: BatchExpectation): XmlBatchReader => {
     guardXmlBytes(bytes, maxBytes);
-    const document = instrumentation.stageSync(Stage.XML_PARSE, { bytes: bytes.length }, () => withGatewayErrors(() => engine.parse(bytes)));
+    const document = instrumentation.stageSync(Stage.XML_PARSE, { bytes: bytes.length }, () =>
+      withGatewayErrors(() => engine.parse(bytes)),
+    );
     checkSampleCount(document, expect);
-    const violations = instrumentation.stageSync(Stage.XML_VALIDATE, {}, () => withGatewayErrors(() => engine.validate(document)));
+    const violations = instrumentation.stageSync(Stage.XML_VALIDATE, {}, () =>
+      withGatewayErrors(() => engine.validate(document)),
+    );
     if (violations.length > 0) throw schemaInvalidError(violations);
     return new SampleReader(document, expect, instrumentation);
   };
@@ -79,7 +83,13 @@ export function createXmlBatchDecoder(options: XmlBatchDecoderOptions): XmlBatch
     decode(bytes: Buffer, expect: BatchExpectation): SignalBatch {
       const reader = open(bytes, expect);
       reader.readTo(reader.count);
-      return { format: 'xml', ids: reader.ids, count: reader.count, sampleLength: reader.sampleLength, values: reader.values };
+      return {
+        format: 'xml',
+        ids: reader.ids,
+        count: reader.count,
+        sampleLength: reader.sampleLength,
+        values: reader.values,
+      };
     },
   };
 }
@@ -104,7 +114,11 @@ class SampleReader implements XmlBatchReader {
   read = 0;
   private readonly samples: readonly XmlElementView[];
 
-  constructor(document: XmlDocumentView, expect: BatchExpectation, private readonly instrumentation: Instrumentation) {
+  constructor(
+    document: XmlDocumentView,
+    expect: BatchExpectation,
+    private readonly instrumentation: Instrumentation,
+  ) {
     this.samples = document.rootChildren(SAMPLE);
     // Re-checked because a schema-valid document guarantees it, but a custom engine might not.
     if (this.samples.length === 0) throw emptyBatchError();
@@ -118,9 +132,14 @@ class SampleReader implements XmlBatchReader {
   readTo(upTo: number): void {
     const end = Math.min(upTo, this.count);
     if (end <= this.read) return;
-    this.instrumentation.stageSync(Stage.XML_VALUES, {}, () => {
-      for (let index = this.read; index < end; index++) this.readSample(index);
-    }, () => ({ samples: end - this.read }));
+    this.instrumentation.stageSync(
+      Stage.XML_VALUES,
+      {},
+      () => {
+        for (let index = this.read; index < end; index++) this.readSample(index);
+      },
+      () => ({ samples: end - this.read }),
+    );
     this.read = end;
   }
 
@@ -135,7 +154,10 @@ class SampleReader implements XmlBatchReader {
     const scan = readSampleValues(sample.text(), this.values, index * sampleLength, sampleLength);
     if (scan.firstInvalid !== -1) {
       throw schemaInvalidError([
-        { line: sample.line, message: `'${scan.invalidToken}' (value ${scan.firstInvalid} of sample ${index}) is not a valid xs:double` },
+        {
+          line: sample.line,
+          message: `'${scan.invalidToken}' (value ${scan.firstInvalid} of sample ${index}) is not a valid xs:double`,
+        },
       ]);
     }
     if (scan.count !== sampleLength) throw wrongSampleLengthError(index, id, sampleLength, scan.count);
@@ -160,6 +182,11 @@ function withGatewayErrors<T>(action: () => T): T {
     return action();
   } catch (error) {
     if (isGatewayError(error)) throw error;
-    throw new GatewayError(ErrorCode.XML_MALFORMED, 'The XML batch could not be parsed.', { line: null, message: 'parser failure' }, { cause: error });
+    throw new GatewayError(
+      ErrorCode.XML_MALFORMED,
+      'The XML batch could not be parsed.',
+      { line: null, message: 'parser failure' },
+      { cause: error },
+    );
   }
 }

@@ -4,7 +4,13 @@ import type { Writable } from 'node:stream';
 import { ErrorCode } from '../../errors/error-code';
 import { GatewayError } from '../../errors/gateway-error';
 import { assertFiniteRows } from '../batch-errors.factory';
-import { BATCH_ELEMENT, BATCH_NAMESPACE, SAMPLE_ELEMENT, SAMPLE_ID_ATTRIBUTE, SAMPLE_ID_PATTERN } from './xml-batch.contract';
+import {
+  BATCH_ELEMENT,
+  BATCH_NAMESPACE,
+  SAMPLE_ELEMENT,
+  SAMPLE_ID_ATTRIBUTE,
+  SAMPLE_ID_PATTERN,
+} from './xml-batch.contract';
 
 /** What the writer serialises: `ids.length` samples of `sampleLength` values, row-major in `values`. */
 export interface XmlBatchSource {
@@ -71,7 +77,12 @@ export function formatDouble(value: number): string {
  * `NON_FINITE_VALUE`), so that callers can refuse a batch before creating any output.
  */
 export function assertXmlBatchSource({ values, sampleLength, ids }: XmlBatchSource): void {
-  if (!Number.isSafeInteger(sampleLength) || sampleLength < 1 || ids.length < 1 || values.length !== ids.length * sampleLength) {
+  if (
+    !Number.isSafeInteger(sampleLength) ||
+    sampleLength < 1 ||
+    ids.length < 1 ||
+    values.length !== ids.length * sampleLength
+  ) {
     throw new GatewayError(
       ErrorCode.BAD_USER_INPUT,
       `Cannot write a batch of ${ids.length} samples × ${sampleLength} values from ${values.length} values.`,
@@ -81,9 +92,13 @@ export function assertXmlBatchSource({ values, sampleLength, ids }: XmlBatchSour
   ids.forEach((id, sampleIndex) => {
     // The pattern also guarantees that ids need no XML escaping.
     if (!SAMPLE_ID_PATTERN.test(id)) {
-      throw new GatewayError(ErrorCode.BAD_USER_INPUT, `Sample ${sampleIndex} has an invalid id; ids are 1-128 characters from A-Z a-z 0-9 . _ : -.`, {
-        sampleIndex,
-      });
+      throw new GatewayError(
+        ErrorCode.BAD_USER_INPUT,
+        `Sample ${sampleIndex} has an invalid id; ids are 1-128 characters from A-Z a-z 0-9 . _ : -.`,
+        {
+          sampleIndex,
+        },
+      );
     }
   });
   assertFiniteRows(values, sampleLength, (sampleIndex) => ids[sampleIndex] as string);

@@ -11,14 +11,16 @@ export function aliasLimitRule(maxAliases: number): ValidationRule {
 }
 
 /** Aliased fields of an operation or fragment, through its fragment spreads. */
-export const aliasCount: DefinitionMeasure = (definition, fragment) => selectionAliases(definition.selectionSet, fragment);
+export const aliasCount: DefinitionMeasure = (definition, fragment) =>
+  selectionAliases(definition.selectionSet, fragment);
 
 function selectionAliases(selectionSet: SelectionSetNode, fragment: (name: string) => number): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.alias !== undefined) count = saturatingAdd(count, 1);
-      if (selection.selectionSet !== undefined) count = saturatingAdd(count, selectionAliases(selection.selectionSet, fragment));
+      if (selection.selectionSet !== undefined)
+        count = saturatingAdd(count, selectionAliases(selection.selectionSet, fragment));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       count = saturatingAdd(count, selectionAliases(selection.selectionSet, fragment));
     } else {

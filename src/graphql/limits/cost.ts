@@ -115,23 +115,29 @@ export function estimateCost(
   if (expanded > model.maxNodes) return { kind: 'tooLarge' };
   try {
     const estimators = [costEstimator(model)];
-    return { kind: 'measured', cost: getComplexity({ schema, query, variables: inputs, estimators, maxQueryNodes: model.maxNodes + 1 }) };
+    return {
+      kind: 'measured',
+      cost: getComplexity({ schema, query, variables: inputs, estimators, maxQueryNodes: model.maxNodes + 1 }),
+    };
   } catch (error) {
     // Its node budget, unreachable after the count above; anything else is a bug and propagates (Apollo refuses the request).
-    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return { kind: 'tooLarge' };
+    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message))
+      return { kind: 'tooLarge' };
     throw error;
   }
 }
 
 /** Selections of a definition once its fragment spreads are expanded (each spread counts as one, plus its fragment). */
-export const selectionCount: DefinitionMeasure = (definition, fragment) => countSelections(definition.selectionSet, fragment);
+export const selectionCount: DefinitionMeasure = (definition, fragment) =>
+  countSelections(definition.selectionSet, fragment);
 
 function countSelections(selectionSet: SelectionSetNode, fragment: (name: string) => number): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     count = saturatingAdd(count, 1);
     if (selection.kind === Kind.FRAGMENT_SPREAD) count = saturatingAdd(count, fragment(selection.name.value));
-    else if (selection.selectionSet !== undefined) count = saturatingAdd(count, countSelections(selection.selectionSet, fragment));
+    else if (selection.selectionSet !== undefined)
+      count = saturatingAdd(count, countSelections(selection.selectionSet, fragment));
   }
   return count;
 }
@@ -140,15 +146,18 @@ function countSelections(selectionSet: SelectionSetNode, fragment: (name: string
 export function costModelProblems(schema: GraphQLSchema, model: CostModel): string[] {
   const problems: string[] = [];
   const number = (name: string, value: number | undefined) => {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) problems.push(`${name}: must be a finite number >= 0, got ${value}`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      problems.push(`${name}: must be a finite number >= 0, got ${value}`);
   };
   number('defaultFieldCost', model.defaultFieldCost);
   number('defaultListSize', model.defaultListSize);
-  if (!(Number.isInteger(model.maxNodes) && model.maxNodes > 0)) problems.push(`maxNodes: must be a positive integer, got ${model.maxNodes}`);
+  if (!(Number.isInteger(model.maxNodes) && model.maxNodes > 0))
+    problems.push(`maxNodes: must be a positive integer, got ${model.maxNodes}`);
   for (const [coordinate, settings] of Object.entries(model.fields)) {
     const [typeName = '', fieldName = '', ...rest] = coordinate.split('.');
     const type = schema.getType(typeName);
-    const field = rest.length === 0 && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[fieldName] : undefined;
+    const field =
+      rest.length === 0 && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[fieldName] : undefined;
     if (field === undefined) {
       problems.push(`${coordinate}: no such field in the schema`);
       continue;
@@ -156,7 +165,8 @@ export function costModelProblems(schema: GraphQLSchema, model: CostModel): stri
     number(`${coordinate}.cost`, settings.cost);
     number(`${coordinate}.listSize`, settings.listSize);
     const listOfObjects = isListType(getNullableType(field.type)) && isCompositeType(getNamedType(field.type));
-    if (settings.listSize !== undefined && !listOfObjects) problems.push(`${coordinate}.listSize: the field is not a list of objects`);
+    if (settings.listSize !== undefined && !listOfObjects)
+      problems.push(`${coordinate}.listSize: the field is not a list of objects`);
   }
   return problems;
 }

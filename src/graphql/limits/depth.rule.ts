@@ -21,7 +21,8 @@ export function depthLimitRule(maxDepth: number): ValidationRule {
 }
 
 /** The depth of an operation or fragment, as defined above. */
-export const operationDepth: DefinitionMeasure = (definition, fragment) => selectionDepth(definition.selectionSet, fragment);
+export const operationDepth: DefinitionMeasure = (definition, fragment) =>
+  selectionDepth(definition.selectionSet, fragment);
 
 function selectionDepth(selectionSet: SelectionSetNode, fragment: (name: string) => number): number {
   let deepest = 0;

@@ -16,7 +16,8 @@ export function directiveLimitRule(maxDirectives: number): ValidationRule {
 /** Directive applications of an operation or fragment, through its fragment spreads. */
 export const directiveCount: DefinitionMeasure = (definition, fragment) => {
   let count = definition.directives?.length ?? 0;
-  for (const variable of definition.variableDefinitions ?? []) count = saturatingAdd(count, variable.directives?.length ?? 0);
+  for (const variable of definition.variableDefinitions ?? [])
+    count = saturatingAdd(count, variable.directives?.length ?? 0);
   return saturatingAdd(count, selectionDirectives(definition.selectionSet, fragment));
 };
 
@@ -25,7 +26,8 @@ function selectionDirectives(selectionSet: SelectionSetNode, fragment: (name: st
   for (const selection of selectionSet.selections) {
     count = saturatingAdd(count, selection.directives?.length ?? 0);
     if (selection.kind === Kind.FRAGMENT_SPREAD) count = saturatingAdd(count, fragment(selection.name.value));
-    else if (selection.selectionSet !== undefined) count = saturatingAdd(count, selectionDirectives(selection.selectionSet, fragment));
+    else if (selection.selectionSet !== undefined)
+      count = saturatingAdd(count, selectionDirectives(selection.selectionSet, fragment));
   }
   return count;
 }

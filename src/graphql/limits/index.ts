@@ -23,7 +23,15 @@ import { queryLimitsPlugin } from './query-limits.plugin';
 import type { QueryLimits } from './query-limits';
 
 export { aliasLimitRule } from './aliases.rule';
-export { costEstimator, costModelProblems, DEFAULT_COST_MODEL, estimateCost, type CostEstimate, type CostModel, type FieldCost } from './cost';
+export {
+  costEstimator,
+  costModelProblems,
+  DEFAULT_COST_MODEL,
+  estimateCost,
+  type CostEstimate,
+  type CostModel,
+  type FieldCost,
+} from './cost';
 export { depthLimitRule } from './depth.rule';
 export { directiveLimitRule } from './directives.rule';
 export { queryLimitError, queryLimitMessage, type QueryLimitDetails, type QueryLimitName } from './query-limit-error';

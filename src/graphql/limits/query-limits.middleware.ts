@@ -23,7 +23,16 @@ export function queryLimitsMiddleware(limits: QueryLimits): RequestHandler {
     for (const query of documentsOf(req.method === 'GET' ? req.query : req.body)) {
       const exceeded = sourceLimitExceeded(query, limits);
       if (exceeded !== undefined) {
-        res.status(400).json({ errors: [{ message: queryLimitMessage(exceeded), extensions: { ...exceeded, code: ErrorCode.QUERY_LIMIT_EXCEEDED } }] });
+        res
+          .status(400)
+          .json({
+            errors: [
+              {
+                message: queryLimitMessage(exceeded),
+                extensions: { ...exceeded, code: ErrorCode.QUERY_LIMIT_EXCEEDED },
+              },
+            ],
+          });
         return;
       }
     }
@@ -34,7 +43,8 @@ export function queryLimitsMiddleware(limits: QueryLimits): RequestHandler {
 function documentsOf(payload: unknown): string[] {
   const entries: unknown[] = Array.isArray(payload) ? payload : [payload];
   return entries.flatMap((entry) => {
-    const query: unknown = typeof entry === 'object' && entry !== null ? (entry as { query?: unknown }).query : undefined;
+    const query: unknown =
+      typeof entry === 'object' && entry !== null ? (entry as { query?: unknown }).query : undefined;
     return typeof query === 'string' ? [query] : [];
   });
 }

@@ -16,14 +16,16 @@ export function queryLimitsPlugin(limits: QueryLimits, costModel: CostModel = DE
   return {
     async serverWillStart({ schema }) {
       const problems = costModelProblems(schema, costModel);
-      if (problems.length > 0) throw new Error(`Invalid query cost model:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      if (problems.length > 0)
+        throw new Error(`Invalid query cost model:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     },
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (operation === undefined) return; // no operation to run: Apollo answers that itself
           const estimate = estimateCost(schema, document, operation, request.variables, costModel);
-          if (estimate.kind === 'badVariables' || (estimate.kind === 'measured' && estimate.cost <= limits.maxCost)) return;
+          if (estimate.kind === 'badVariables' || (estimate.kind === 'measured' && estimate.cost <= limits.maxCost))
+            return;
           const actual = estimate.kind === 'measured' ? estimate.cost : null;
           throw queryLimitError({ limit: 'cost', max: limits.maxCost, actual }, operation, {
             httpStatus: 400,

@@ -6,7 +6,10 @@ import type { QueryLimits } from './query-limits';
  * Checks a document's text before it is parsed: its size in UTF-8 bytes, then (only when the size is within bounds,
  * so that counting is cheap) its number of lexical tokens. Returns the first limit exceeded, or `undefined`.
  */
-export function sourceLimitExceeded(source: string, limits: Pick<QueryLimits, 'maxDocumentBytes' | 'maxTokens'>): QueryLimitDetails | undefined {
+export function sourceLimitExceeded(
+  source: string,
+  limits: Pick<QueryLimits, 'maxDocumentBytes' | 'maxTokens'>,
+): QueryLimitDetails | undefined {
   const bytes = Buffer.byteLength(source, 'utf8');
   if (bytes > limits.maxDocumentBytes) return { limit: 'documentSize', max: limits.maxDocumentBytes, actual: bytes };
   const tokens = countTokens(source);

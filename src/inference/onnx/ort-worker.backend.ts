@@ -7,7 +7,8 @@ import type { OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-wo
 
 type Request = OrtWorkerRequest extends infer R ? (R extends OrtWorkerRequest ? Omit<R, 'id'> : never) : never;
 
-type WorkerState = { readonly kind: 'idle' } | { readonly kind: 'running'; readonly worker: Worker } | { readonly kind: 'closed' };
+type WorkerState =
+  { readonly kind: 'idle' } | { readonly kind: 'running'; readonly worker: Worker } | { readonly kind: 'closed' };
 
 /**
  * ONNX Runtime sessions on a worker thread of their own. onnxruntime-node runs a model synchronously on the thread

@@ -19,7 +19,12 @@ export type OrtWorkerRequest =
 
 /** What each request gets back. */
 export type OrtWorkerResult =
-  | { readonly op: 'open'; readonly session: number; readonly inputs: readonly TensorSpec[]; readonly outputs: readonly TensorSpec[] }
+  | {
+      readonly op: 'open';
+      readonly session: number;
+      readonly inputs: readonly TensorSpec[];
+      readonly outputs: readonly TensorSpec[];
+    }
   | { readonly op: 'run'; readonly data: Float64Array; readonly dims: readonly number[] }
   | { readonly op: 'release' };
 

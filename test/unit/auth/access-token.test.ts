@@ -31,7 +31,11 @@ const claims = (patch: Record<string, unknown> = {}): Record<string, unknown> =>
 });
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 /** An HS256 JWT built by hand, so that claims jsonwebtoken would add or refuse can be left out or malformed. */
-const handSigned = (payload: Record<string, unknown>, secret = SECRET, header: object = { alg: 'HS256', typ: 'JWT' }): string => {
+const handSigned = (
+  payload: Record<string, unknown>,
+  secret = SECRET,
+  header: object = { alg: 'HS256', typ: 'JWT' },
+): string => {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 };
@@ -48,7 +52,10 @@ describe('AccessTokenService', () => {
 
   it('issues an HS256 JWT with sub, role, kind, jti, iat, exp, iss and aud, and verifies it', () => {
     const token = tokens.issue(ALICE, T0);
-    expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toEqual({
+      alg: 'HS256',
+      typ: 'JWT',
+    });
     const payload = payloadOf(token);
     expect(payload).toEqual({
       sub: 'user-1',
@@ -84,13 +91,17 @@ describe('AccessTokenService', () => {
   });
 
   it('rejects a token without iat, without sub or without jti', () => {
-    for (const name of ['iat', 'sub', 'jti']) expect(tokens.verify(handSigned(without(name)))).toEqual({ valid: false, reason: 'missing-claim' });
+    for (const name of ['iat', 'sub', 'jti'])
+      expect(tokens.verify(handSigned(without(name)))).toEqual({ valid: false, reason: 'missing-claim' });
   });
 
   it('rejects a non-string or empty sub, a non-numeric exp and an iat in the future', () => {
     expect(tokens.verify(handSigned(claims({ sub: 42 })))).toEqual({ valid: false, reason: 'invalid-claim' });
     expect(tokens.verify(handSigned(claims({ sub: '' })))).toEqual({ valid: false, reason: 'invalid-claim' });
-    expect(tokens.verify(handSigned(claims({ exp: String(NOW + 900) })))).toEqual({ valid: false, reason: 'invalid-claim' });
+    expect(tokens.verify(handSigned(claims({ exp: String(NOW + 900) })))).toEqual({
+      valid: false,
+      reason: 'invalid-claim',
+    });
     expect(tokens.verify(handSigned(claims({ iat: NOW + 60 })))).toEqual({ valid: false, reason: 'invalid-claim' });
   });
 
@@ -139,12 +150,18 @@ describe('AccessTokenService', () => {
   });
 
   it('rejects a wrong or missing issuer', () => {
-    expect(tokens.verify(handSigned(claims({ iss: 'someone-else' })))).toEqual({ valid: false, reason: 'wrong-issuer' });
+    expect(tokens.verify(handSigned(claims({ iss: 'someone-else' })))).toEqual({
+      valid: false,
+      reason: 'wrong-issuer',
+    });
     expect(tokens.verify(handSigned(without('iss')))).toEqual({ valid: false, reason: 'wrong-issuer' });
   });
 
   it('rejects a wrong or missing audience', () => {
-    expect(tokens.verify(handSigned(claims({ aud: 'another-api' })))).toEqual({ valid: false, reason: 'wrong-audience' });
+    expect(tokens.verify(handSigned(claims({ aud: 'another-api' })))).toEqual({
+      valid: false,
+      reason: 'wrong-audience',
+    });
     expect(tokens.verify(handSigned(without('aud')))).toEqual({ valid: false, reason: 'wrong-audience' });
   });
 

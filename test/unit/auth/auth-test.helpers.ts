@@ -85,7 +85,14 @@ export async function authFixture(
   if (user === undefined) throw new Error('fixture: admin missing');
   hasher.verifications = 0;
   hasher.dummies = 0;
-  return { service, store, db, clock, hasher, admin: { kind: 'user', id: user.id, name: user.username, role: Role.ADMIN } };
+  return {
+    service,
+    store,
+    db,
+    clock,
+    hasher,
+    admin: { kind: 'user', id: user.id, name: user.username, role: Role.ADMIN },
+  };
 }
 
 /** Decodes a JWT's payload without checking anything (for assertions only). */

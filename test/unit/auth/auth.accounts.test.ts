@@ -1,7 +1,15 @@
 import { Role } from '../../../src/auth/role';
 import type { Principal } from '../../../src/auth/principal';
 import { ErrorCode } from '../../../src/errors/error-code';
-import { ADMIN_PASSWORD, authFixture, type AuthFixture, dumpTables, failure, T0, USER_PASSWORD } from './auth-test.helpers';
+import {
+  ADMIN_PASSWORD,
+  authFixture,
+  type AuthFixture,
+  dumpTables,
+  failure,
+  T0,
+  USER_PASSWORD,
+} from './auth-test.helpers';
 
 const ADDRESS = '203.0.113.7';
 
@@ -14,7 +22,13 @@ describe('AuthService accounts', () => {
   describe('createUser', () => {
     it('creates a user who can log in, recording who created them, and never returns the hash', async () => {
       const view = await fx.service.createUser('alice', USER_PASSWORD, Role.PREDICTOR, fx.admin);
-      expect(view).toEqual({ id: expect.any(String), username: 'alice', role: Role.PREDICTOR, createdAt: new Date(T0), createdBy: 'user:admin' });
+      expect(view).toEqual({
+        id: expect.any(String),
+        username: 'alice',
+        role: Role.PREDICTOR,
+        createdAt: new Date(T0),
+        createdBy: 'user:admin',
+      });
       await expect(fx.service.login('alice', USER_PASSWORD, ADDRESS)).resolves.toMatchObject({ tokenType: 'Bearer' });
       expect(dumpTables(fx.db)).not.toContain(USER_PASSWORD);
     });
@@ -25,7 +39,9 @@ describe('AuthService accounts', () => {
       expect(short.details).toEqual({ reason: 'must be at least 12 characters' });
       const withName = await failure(fx.service.createUser('alice', 'my-name-is-ALICE-42', Role.VIEWER, fx.admin));
       expect(withName.details).toEqual({ reason: 'must not contain the username' });
-      expect((await failure(fx.service.createUser('alice', 'Password123!', Role.VIEWER, fx.admin))).code).toBe(ErrorCode.WEAK_PASSWORD);
+      expect((await failure(fx.service.createUser('alice', 'Password123!', Role.VIEWER, fx.admin))).code).toBe(
+        ErrorCode.WEAK_PASSWORD,
+      );
     });
 
     it('refuses a username taken in any case with ALREADY_EXISTS', async () => {
@@ -37,9 +53,13 @@ describe('AuthService accounts', () => {
 
     it('refuses a username outside [A-Za-z0-9._-]{1,64} with BAD_USER_INPUT', async () => {
       for (const username of ['', 'with space', 'x'.repeat(65), 'émile', 'a/b', 'a@b']) {
-        expect((await failure(fx.service.createUser(username, USER_PASSWORD, Role.VIEWER, fx.admin))).code).toBe(ErrorCode.BAD_USER_INPUT);
+        expect((await failure(fx.service.createUser(username, USER_PASSWORD, Role.VIEWER, fx.admin))).code).toBe(
+          ErrorCode.BAD_USER_INPUT,
+        );
       }
-      await expect(fx.service.createUser('x'.repeat(64), USER_PASSWORD, Role.VIEWER, fx.admin)).resolves.toMatchObject({ role: Role.VIEWER });
+      await expect(fx.service.createUser('x'.repeat(64), USER_PASSWORD, Role.VIEWER, fx.admin)).resolves.toMatchObject({
+        role: Role.VIEWER,
+      });
     });
 
     it('refuses an unknown role with BAD_USER_INPUT', async () => {
@@ -49,7 +69,7 @@ describe('AuthService accounts', () => {
   });
 
   describe('deleteUser', () => {
-    it("deletes a user and revokes their sessions: refresh token refused, access token rejected", async () => {
+    it('deletes a user and revokes their sessions: refresh token refused, access token rejected', async () => {
       await fx.service.createUser('alice', USER_PASSWORD, Role.PREDICTOR, fx.admin);
       const tokens = await fx.service.login('alice', USER_PASSWORD, ADDRESS);
       expect(fx.service.deleteUser('ALICE', fx.admin)).toBe(true);
@@ -84,7 +104,15 @@ describe('AuthService accounts', () => {
     it('returns the key once, stores only its hash, and never lists it', () => {
       const { key, apiKey } = fx.service.createApiKey('ci pipeline', Role.PREDICTOR, fx.admin);
       expect(key).toMatch(/^igk_[A-Za-z0-9_-]{43}$/);
-      expect(apiKey).toEqual({ id: expect.any(String), name: 'ci pipeline', role: Role.PREDICTOR, createdAt: new Date(T0), createdBy: 'user:admin', revokedAt: null, lastUsedAt: null });
+      expect(apiKey).toEqual({
+        id: expect.any(String),
+        name: 'ci pipeline',
+        role: Role.PREDICTOR,
+        createdAt: new Date(T0),
+        createdBy: 'user:admin',
+        revokedAt: null,
+        lastUsedAt: null,
+      });
       const dump = dumpTables(fx.db);
       expect(dump).not.toContain(key);
       expect(dump).not.toContain(key.slice(4));
@@ -94,7 +122,9 @@ describe('AuthService accounts', () => {
 
     it('refuses a bad key name with BAD_USER_INPUT', async () => {
       for (const name of ['', ' padded', 'x'.repeat(65), 'line\nbreak', '<b>']) {
-        expect((await failure(() => fx.service.createApiKey(name, Role.VIEWER, fx.admin))).code).toBe(ErrorCode.BAD_USER_INPUT);
+        expect((await failure(() => fx.service.createApiKey(name, Role.VIEWER, fx.admin))).code).toBe(
+          ErrorCode.BAD_USER_INPUT,
+        );
       }
     });
 
@@ -110,7 +140,9 @@ describe('AuthService accounts', () => {
     it('records an API key actor as apiKey:<name>', async () => {
       const ops: Principal = { kind: 'apiKey', id: 'key-1', name: 'ops', role: Role.ADMIN };
       expect(fx.service.createApiKey('child', Role.VIEWER, ops).apiKey.createdBy).toBe('apiKey:ops');
-      await expect(fx.service.createUser('alice', USER_PASSWORD, Role.VIEWER, ops)).resolves.toMatchObject({ createdBy: 'apiKey:ops' });
+      await expect(fx.service.createUser('alice', USER_PASSWORD, Role.VIEWER, ops)).resolves.toMatchObject({
+        createdBy: 'apiKey:ops',
+      });
     });
   });
 
@@ -151,7 +183,10 @@ describe('AuthService accounts', () => {
 
     it('creates exactly one administrator when called concurrently on an empty store', async () => {
       fx.store.users.delete('admin');
-      const outcomes = await Promise.all([fx.service.ensureAdmin('one', ADMIN_PASSWORD), fx.service.ensureAdmin('two', ADMIN_PASSWORD)]);
+      const outcomes = await Promise.all([
+        fx.service.ensureAdmin('one', ADMIN_PASSWORD),
+        fx.service.ensureAdmin('two', ADMIN_PASSWORD),
+      ]);
       expect(outcomes.sort()).toEqual(['created', 'exists']);
       expect(fx.service.userCount()).toBe(1);
     });

@@ -30,23 +30,50 @@ describe('AuthService.authenticate', () => {
     const { accessToken } = await fx.service.login('alice', USER_PASSWORD, ADDRESS);
     const alice = fx.store.users.findByUsername('alice');
     fx.store.users.updateRole(alice?.id ?? '', Role.VIEWER);
-    expect(fx.service.authenticate(bearer(accessToken))).toMatchObject({ status: 'authenticated', principal: { role: Role.VIEWER } });
+    expect(fx.service.authenticate(bearer(accessToken))).toMatchObject({
+      status: 'authenticated',
+      principal: { role: Role.VIEWER },
+    });
   });
 
   it("rejects a deleted user's access token before it expires", async () => {
     await fx.service.createUser('alice', USER_PASSWORD, Role.PREDICTOR, fx.admin);
     const { accessToken } = await fx.service.login('alice', USER_PASSWORD, ADDRESS);
     fx.service.deleteUser('alice', fx.admin);
-    expect(fx.service.authenticate(bearer(accessToken))).toEqual({ status: 'rejected', reason: 'access token user no longer exists' });
+    expect(fx.service.authenticate(bearer(accessToken))).toEqual({
+      status: 'rejected',
+      reason: 'access token user no longer exists',
+    });
   });
 
   it('rejects, never treats as anonymous, a forged, expired or garbage Bearer token', async () => {
     const { accessToken } = await fx.service.login('admin', ADMIN_PASSWORD, ADDRESS);
-    const forged = jwt.sign({ sub: fx.admin.id, role: 'ADMIN', kind: 'user', jti: 'j', iat: T0 / 1000, exp: T0 / 1000 + 900, iss: 'infergraph', aud: 'infergraph-api' }, `${SECRET}-other`);
-    expect(fx.service.authenticate(bearer(forged))).toEqual({ status: 'rejected', reason: 'access token bad-signature' });
-    expect(fx.service.authenticate(bearer('not.a.jwt'))).toEqual({ status: 'rejected', reason: 'access token malformed' });
+    const forged = jwt.sign(
+      {
+        sub: fx.admin.id,
+        role: 'ADMIN',
+        kind: 'user',
+        jti: 'j',
+        iat: T0 / 1000,
+        exp: T0 / 1000 + 900,
+        iss: 'infergraph',
+        aud: 'infergraph-api',
+      },
+      `${SECRET}-other`,
+    );
+    expect(fx.service.authenticate(bearer(forged))).toEqual({
+      status: 'rejected',
+      reason: 'access token bad-signature',
+    });
+    expect(fx.service.authenticate(bearer('not.a.jwt'))).toEqual({
+      status: 'rejected',
+      reason: 'access token malformed',
+    });
     fx.clock.advance(3600 * 1000);
-    expect(fx.service.authenticate(bearer(accessToken))).toEqual({ status: 'rejected', reason: 'access token expired' });
+    expect(fx.service.authenticate(bearer(accessToken))).toEqual({
+      status: 'rejected',
+      reason: 'access token expired',
+    });
   });
 
   it('rejects a refresh token presented as a Bearer token', async () => {
@@ -57,7 +84,9 @@ describe('AuthService.authenticate', () => {
   it('rejects both headers at once, even if each is valid', async () => {
     const { accessToken } = await fx.service.login('admin', ADMIN_PASSWORD, ADDRESS);
     const { key } = fx.service.createApiKey('ci', Role.PREDICTOR, fx.admin);
-    expect(fx.service.authenticate({ authorization: `Bearer ${accessToken}`, apiKey: key })).toMatchObject({ status: 'rejected' });
+    expect(fx.service.authenticate({ authorization: `Bearer ${accessToken}`, apiKey: key })).toMatchObject({
+      status: 'rejected',
+    });
   });
 
   it('rejects an Authorization header with another scheme or no token', () => {
@@ -80,7 +109,10 @@ describe('AuthService.authenticate', () => {
   it('rejects a revoked, unknown or malformed API key', () => {
     const { key, apiKey } = fx.service.createApiKey('ci', Role.PREDICTOR, fx.admin);
     fx.service.revokeApiKey(apiKey.id, fx.admin);
-    expect(fx.service.authenticate({ apiKey: key })).toEqual({ status: 'rejected', reason: 'unknown or revoked API key' });
+    expect(fx.service.authenticate({ apiKey: key })).toEqual({
+      status: 'rejected',
+      reason: 'unknown or revoked API key',
+    });
     expect(fx.service.authenticate({ apiKey: `igk_${'A'.repeat(43)}` })).toMatchObject({ status: 'rejected' });
     expect(fx.service.authenticate({ apiKey: 'password123' })).toMatchObject({ status: 'rejected' });
   });

@@ -15,9 +15,23 @@ describe('AuthService sessions', () => {
   describe('login', () => {
     it('returns a Bearer access token, its lifetime and an opaque refresh token', async () => {
       const tokens = await fx.service.login('admin', ADMIN_PASSWORD, ADDRESS);
-      expect(tokens).toEqual({ accessToken: expect.any(String), refreshToken: expect.stringMatching(/^rt_[A-Za-z0-9_-]{43}$/), expiresIn: 900, tokenType: 'Bearer' });
-      expect(payloadOf(tokens.accessToken)).toMatchObject({ sub: fx.admin.id, role: 'ADMIN', kind: 'user', iat: T0 / 1000, exp: T0 / 1000 + 900 });
-      expect(fx.service.authenticate({ authorization: `Bearer ${tokens.accessToken}` })).toEqual({ status: 'authenticated', principal: fx.admin });
+      expect(tokens).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.stringMatching(/^rt_[A-Za-z0-9_-]{43}$/),
+        expiresIn: 900,
+        tokenType: 'Bearer',
+      });
+      expect(payloadOf(tokens.accessToken)).toMatchObject({
+        sub: fx.admin.id,
+        role: 'ADMIN',
+        kind: 'user',
+        iat: T0 / 1000,
+        exp: T0 / 1000 + 900,
+      });
+      expect(fx.service.authenticate({ authorization: `Bearer ${tokens.accessToken}` })).toEqual({
+        status: 'authenticated',
+        principal: fx.admin,
+      });
     });
 
     it('stores only the hash of the refresh token', async () => {
@@ -46,14 +60,17 @@ describe('AuthService sessions', () => {
 
     it('treats a username that could not exist like an unknown one, with the same work', async () => {
       for (const username of ['', 'with space', 'x'.repeat(65), 'admin\u0000']) {
-        expect((await failure(fx.service.login(username, ADMIN_PASSWORD, ADDRESS))).code).toBe(ErrorCode.UNAUTHENTICATED);
+        expect((await failure(fx.service.login(username, ADMIN_PASSWORD, ADDRESS))).code).toBe(
+          ErrorCode.UNAUTHENTICATED,
+        );
       }
       expect(fx.hasher.dummies).toBe(4);
       expect(fx.hasher.verifications).toBe(0);
     });
 
     it('refuses further attempts on a username after loginMaxAttemptsPerUsername failures, before checking the password', async () => {
-      for (let i = 0; i < 3; i += 1) await failure(fx.service.login('admin', 'wrong password, long enough', `198.51.100.${i}`));
+      for (let i = 0; i < 3; i += 1)
+        await failure(fx.service.login('admin', 'wrong password, long enough', `198.51.100.${i}`));
       expect(fx.hasher.verifications).toBe(3);
       const limited = await failure(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS));
       expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
@@ -68,14 +85,18 @@ describe('AuthService sessions', () => {
       for (let i = 0; i < 10; i += 1) await failure(fx.service.login(`user${i}`, 'whatever password', ADDRESS));
       const limited = await failure(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS));
       expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
-      await expect(fx.service.login('admin', ADMIN_PASSWORD, '192.0.2.1')).resolves.toMatchObject({ tokenType: 'Bearer' });
+      await expect(fx.service.login('admin', ADMIN_PASSWORD, '192.0.2.1')).resolves.toMatchObject({
+        tokenType: 'Bearer',
+      });
     });
 
     it('a successful login resets the username counter', async () => {
       for (let i = 0; i < 2; i += 1) await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS));
       await fx.service.login('admin', ADMIN_PASSWORD, ADDRESS);
       for (let i = 0; i < 3; i += 1) {
-        expect((await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS))).code).toBe(ErrorCode.UNAUTHENTICATED);
+        expect((await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS))).code).toBe(
+          ErrorCode.UNAUTHENTICATED,
+        );
       }
       expect((await failure(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS))).code).toBe(ErrorCode.RATE_LIMITED);
     });
@@ -99,7 +120,15 @@ describe('AuthService sessions', () => {
       expect(text).toContain('login.failed');
       expect(text).toContain('login.succeeded');
       expect(text).toContain('refresh.replayed');
-      for (const secret of [ADMIN_PASSWORD, 'Wrong-Password-123', 'Secret-Typed-As-Username', first.refreshToken, first.accessToken, second.refreshToken, second.accessToken]) {
+      for (const secret of [
+        ADMIN_PASSWORD,
+        'Wrong-Password-123',
+        'Secret-Typed-As-Username',
+        first.refreshToken,
+        first.accessToken,
+        second.refreshToken,
+        second.accessToken,
+      ]) {
         expect(text).not.toContain(secret);
       }
     });
@@ -139,7 +168,9 @@ describe('AuthService sessions', () => {
       const outcomes = await Promise.allSettled([fx.service.refresh(refreshToken), fx.service.refresh(refreshToken)]);
       const winners = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       expect(winners).toHaveLength(1);
-      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: ErrorCode.UNAUTHENTICATED } });
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+        reason: { code: ErrorCode.UNAUTHENTICATED },
+      });
       // The loser looked like a replay, so the family, the winner's new token included, is revoked.
       expect((await failure(fx.service.refresh(winners[0]?.refreshToken ?? ''))).code).toBe(ErrorCode.UNAUTHENTICATED);
     });
@@ -195,7 +226,10 @@ describe('AuthService sessions', () => {
       await fx.service.logout(refreshToken);
       expect(fx.service.authenticate({ authorization: `Bearer ${accessToken}` }).status).toBe('authenticated');
       fx.clock.advance((900 + 5) * 1000);
-      expect(fx.service.authenticate({ authorization: `Bearer ${accessToken}` })).toEqual({ status: 'rejected', reason: 'access token expired' });
+      expect(fx.service.authenticate({ authorization: `Bearer ${accessToken}` })).toEqual({
+        status: 'rejected',
+        reason: 'access token expired',
+      });
     });
   });
 });

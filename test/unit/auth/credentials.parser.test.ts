@@ -7,7 +7,10 @@ describe('parseCredentials', () => {
   });
 
   it('reads a Bearer token, whatever the case of the scheme', () => {
-    expect(parseCredentials({ authorization: 'Bearer abc.def-_.ghi' })).toEqual({ kind: 'bearer', token: 'abc.def-_.ghi' });
+    expect(parseCredentials({ authorization: 'Bearer abc.def-_.ghi' })).toEqual({
+      kind: 'bearer',
+      token: 'abc.def-_.ghi',
+    });
     expect(parseCredentials({ authorization: 'bearer   abc' })).toEqual({ kind: 'bearer', token: 'abc' });
   });
 
@@ -20,7 +23,15 @@ describe('parseCredentials', () => {
   });
 
   it('rejects other schemes and malformed Authorization headers instead of treating them as anonymous', () => {
-    for (const authorization of ['Basic YWxpY2U6cGFzcw==', 'Bearer', 'Bearer ', 'Token abc', 'Bearer a b', 'abc', 'Bearer <script>']) {
+    for (const authorization of [
+      'Basic YWxpY2U6cGFzcw==',
+      'Bearer',
+      'Bearer ',
+      'Token abc',
+      'Bearer a b',
+      'abc',
+      'Bearer <script>',
+    ]) {
       expect(parseCredentials({ authorization })).toMatchObject({ kind: 'invalid' });
     }
   });

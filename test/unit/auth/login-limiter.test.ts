@@ -70,7 +70,8 @@ describe('LoginLimiter', () => {
   it('does not use up the address counter for an attempt refused by the username counter', async () => {
     const limiter = new LoginLimiter({ ...limits, loginMaxAttemptsPerUsername: 1, loginMaxAttemptsPerAddress: 2 });
     await limiter.reserve('alice', '10.0.0.1');
-    for (let i = 0; i < 5; i += 1) await expect(limiter.reserve('alice', '10.0.0.1')).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    for (let i = 0; i < 5; i += 1)
+      await expect(limiter.reserve('alice', '10.0.0.1')).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
     await expect(limiter.reserve('bob', '10.0.0.1')).resolves.toBeUndefined();
   });
 

@@ -12,7 +12,11 @@ const values = Float64Array.from({ length: 3 * L }, (_, i) => Math.sin(i) / 7);
 
 describe('batch codec', () => {
   it('decodes the same batch from XML and from NPY to identical values', () => {
-    const fromXml = codec.decode(Buffer.from(encodeXmlBatch({ values, sampleLength: L, ids: ['0', '1', '2'] })), 'b.xml', expectation);
+    const fromXml = codec.decode(
+      Buffer.from(encodeXmlBatch({ values, sampleLength: L, ids: ['0', '1', '2'] })),
+      'b.xml',
+      expectation,
+    );
     const fromNpy = codec.decode(npyBytes({ descr: '<f8', shape: [3, L, 1], data: values }), 'b.npy', expectation);
     expect(fromXml.format).toBe('xml');
     expect(fromNpy.format).toBe('npy');

@@ -13,12 +13,21 @@ export function seq(n: number, token: (i: number) => string = (i) => String((i +
 }
 
 /** A batch document; `ids[i]` undefined leaves sample i without an id. Each sample is on its own line (line 3 on). */
-export function batchXml(samples: readonly string[], options: { ids?: readonly (string | undefined)[]; prolog?: string } = {}): string {
+export function batchXml(
+  samples: readonly string[],
+  options: { ids?: readonly (string | undefined)[]; prolog?: string } = {},
+): string {
   const lines = samples.map((body, i) => {
     const id = options.ids?.[i];
     return id === undefined ? `  <sample>${body}</sample>` : `  <sample id="${id}">${body}</sample>`;
   });
-  return [options.prolog ?? '<?xml version="1.0" encoding="UTF-8"?>', `<batch xmlns="${NS}">`, ...lines, '</batch>', ''].join('\n');
+  return [
+    options.prolog ?? '<?xml version="1.0" encoding="UTF-8"?>',
+    `<batch xmlns="${NS}">`,
+    ...lines,
+    '</batch>',
+    '',
+  ].join('\n');
 }
 
 /** Runs `action`, which must throw a GatewayError, and returns that error. */

@@ -22,7 +22,10 @@ function compareWithNumber(strings: Iterable<string>): { checked: number; mismat
     const embedded = parseDecimalDouble(`7${s}5`, 1, s.length + 1);
     checked++;
     if (!Object.is(alone, expected) || !Object.is(embedded, expected)) {
-      return { checked, mismatch: `${JSON.stringify(s)}: parsed ${alone} (embedded ${embedded}), Number() ${expected}` };
+      return {
+        checked,
+        mismatch: `${JSON.stringify(s)}: parsed ${alone} (embedded ${embedded}), Number() ${expected}`,
+      };
     }
   }
   return { checked, mismatch: null };
@@ -100,7 +103,14 @@ function nearMidpointSignificands(q: number, step: number, s0: bigint, s1: bigin
 
 describe('parseDecimalDouble', () => {
   it('reads String(x) of random doubles over the whole exponent range, -0 and subnormals included', () => {
-    const values = [...randomDoubles(120_000, 1), ...randomDoubles(20_000, 2, 0), -0, 0, Number.MIN_VALUE, -Number.MAX_VALUE];
+    const values = [
+      ...randomDoubles(120_000, 1),
+      ...randomDoubles(20_000, 2, 0),
+      -0,
+      0,
+      Number.MIN_VALUE,
+      -Number.MAX_VALUE,
+    ];
     expectAllExact(values.map(String));
   });
 
@@ -119,14 +129,20 @@ describe('parseDecimalDouble', () => {
   it('reads random digit strings with a sign, a point anywhere and exponents from -350 to +330 in every form', () => {
     const next = prng(4);
     const pick = <T>(options: readonly T[]): T => options[next() % options.length]!;
-    const exponentRanges: readonly [number, number][] = [[0, 25], [280, 330], [300, 350], [0, 350]];
+    const exponentRanges: readonly [number, number][] = [
+      [0, 25],
+      [280, 330],
+      [300, 350],
+      [0, 350],
+    ];
     const strings = times(100_000, () => {
       const length = 1 + (next() % 30);
       const style = next() % 4; // uniform digits, mostly 0, mostly 9, leading zeros
       let digits = '';
       for (let d = 0; d < length; d++) {
         const r = next() % 10;
-        digits += style === 1 && r < 7 ? '0' : style === 2 && r < 7 ? '9' : style === 3 && d < length / 2 ? '0' : String(r);
+        digits +=
+          style === 1 && r < 7 ? '0' : style === 2 && r < 7 ? '9' : style === 3 && d < length / 2 ? '0' : String(r);
       }
       const point = next() % (length + 2);
       const mantissa = point > length ? digits : `${digits.slice(0, point)}.${digits.slice(point)}`;
@@ -150,13 +166,22 @@ describe('parseDecimalDouble', () => {
       ...times(300, () => Math.abs(doubleFromBits(0x43400000 + (next() % 0x300000), next()))), // 2^53 … 2^64: short midpoints
       ...times(300, () => Math.abs(doubleFromBits(0x43000000 + (next() % 0x400000), next()))), // 2^49 … 2^53: x.5, x.25, …
       ...times(100, () => Math.abs(doubleFromBits(next() % 0x200000, next()))), // near the subnormal boundary
-      Number.MAX_VALUE, 2 ** -1022, 2 ** -1022 - Number.MIN_VALUE, 0, 1, 2 ** 53,
+      Number.MAX_VALUE,
+      2 ** -1022,
+      2 ** -1022 - Number.MIN_VALUE,
+      0,
+      1,
+      2 ** 53,
     ].filter((a) => a < Number.POSITIVE_INFINITY);
     const strings: string[] = [];
     for (const a of neighbours) {
       const { digits, exponent } = exactMidpoint(a);
       const text = digits.toString();
-      strings.push(spell(text, exponent), spell((digits + 1n).toString(), exponent), spell((digits - 1n).toString(), exponent));
+      strings.push(
+        spell(text, exponent),
+        spell((digits + 1n).toString(), exponent),
+        spell((digits - 1n).toString(), exponent),
+      );
       for (const cut of [17, 18, 19, 20, 21 + (next() % 5)]) {
         if (cut >= text.length) continue;
         const head = BigInt(text.slice(0, cut));
@@ -201,28 +226,102 @@ describe('parseDecimalDouble', () => {
 
   it('reads the classic hard cases', () => {
     expectAllExact([
-      '9007199254740993', '9007199254740995', '2.2250738585072011e-308', '2.2250738585072012e-308', '4.9e-324',
-      '2.4703282292062327e-324', '2.4703282292062328e-324', '1.7976931348623157e308', '1.7976931348623158e308',
+      '9007199254740993',
+      '9007199254740995',
+      '2.2250738585072011e-308',
+      '2.2250738585072012e-308',
+      '4.9e-324',
+      '2.4703282292062327e-324',
+      '2.4703282292062328e-324',
+      '1.7976931348623157e308',
+      '1.7976931348623158e308',
       '1.7976931348623159e308',
       '179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791.9999999999999999999999999999',
-      '0.1', '0.3', '1e23', '8.41e21', '5e-324', '1e-400', '1e400', '-1e400', '0e999999999', '1e-99999999999',
-      '000000123.4500000', '.5', '5.', '+.5', '-0', '-0.0e10', '1e308', '1e309', '1e-323', '1e-324', '3e-324',
-      '2.225073858507201e-308', '2.2250738585072014e-308', '123456789012345678', '1234567890123456789',
-      '12345678901234567890', '9999999999999999999', '10000000000000000000', '0.000000000000000000000000000001',
-      '1' + '0'.repeat(400) + 'e-400', '0.' + '0'.repeat(400) + '1e400', '1e22', '1e44', '123e20', '9007199254740991e22',
-      '0.' + '0'.repeat(20_000) + '1e20005', '1' + '0'.repeat(20_000) + 'e-20000', '4503599627370497.5', '4503599627370496.5',
+      '0.1',
+      '0.3',
+      '1e23',
+      '8.41e21',
+      '5e-324',
+      '1e-400',
+      '1e400',
+      '-1e400',
+      '0e999999999',
+      '1e-99999999999',
+      '000000123.4500000',
+      '.5',
+      '5.',
+      '+.5',
+      '-0',
+      '-0.0e10',
+      '1e308',
+      '1e309',
+      '1e-323',
+      '1e-324',
+      '3e-324',
+      '2.225073858507201e-308',
+      '2.2250738585072014e-308',
+      '123456789012345678',
+      '1234567890123456789',
+      '12345678901234567890',
+      '9999999999999999999',
+      '10000000000000000000',
+      '0.000000000000000000000000000001',
+      '1' + '0'.repeat(400) + 'e-400',
+      '0.' + '0'.repeat(400) + '1e400',
+      '1e22',
+      '1e44',
+      '123e20',
+      '9007199254740991e22',
+      '0.' + '0'.repeat(20_000) + '1e20005',
+      '1' + '0'.repeat(20_000) + 'e-20000',
+      '4503599627370497.5',
+      '4503599627370496.5',
     ]);
   });
 
   it('returns NaN for malformed literals, as Number() does', () => {
-    const malformed = ['.', 'e5', '1e', '1e+', '+-1', '1.2.3', '-', '+', '1-2', '1e5.5', '--1', '.e1', '-.', '1e-', '1e+-5', '1ee5', '+e', '1.e'];
+    const malformed = [
+      '.',
+      'e5',
+      '1e',
+      '1e+',
+      '+-1',
+      '1.2.3',
+      '-',
+      '+',
+      '1-2',
+      '1e5.5',
+      '--1',
+      '.e1',
+      '-.',
+      '1e-',
+      '1e+-5',
+      '1ee5',
+      '+e',
+      '1.e',
+    ];
     for (const s of malformed) expect(Number.isNaN(Number(s))).toBe(true);
     expectAllExact(malformed);
   });
 
   it('returns NaN for any character outside 0-9 . e E + -, wherever it sits, and reads no further than it', () => {
     const next = prng(14);
-    const foreign = [' ', '\t', '\n', '\r', '\u00a0', 'x', 'Infinity', '0x1F', '_', ',', '\u0661', '\u0000', 'NaN', 'i'];
+    const foreign = [
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '\u00a0',
+      'x',
+      'Infinity',
+      '0x1F',
+      '_',
+      ',',
+      '\u0661',
+      '\u0000',
+      'NaN',
+      'i',
+    ];
     const texts = randomDoubles(2_000, 15).map((x) => {
       const s = String(x);
       const at = next() % (s.length + 1);
@@ -250,7 +349,7 @@ describe('parseDecimalDouble', () => {
 
   it('falls back to Number() for fewer than 0.1 % of shortest spellings of doubles and of sensor readings', () => {
     const next = prng(8);
-    const sensor = times(50_000, (k) => String(Math.sin(k / 40) + ((next() / 2 ** 32) - 0.5) * 0.05));
+    const sensor = times(50_000, (k) => String(Math.sin(k / 40) + (next() / 2 ** 32 - 0.5) * 0.05));
     for (const strings of [randomDoubles(100_000, 9).map(String), sensor]) {
       const before = decimalDoubleFallbackCount();
       expectAllExact(strings);

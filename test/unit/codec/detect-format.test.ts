@@ -11,7 +11,11 @@ describe('detectBatchFormat', () => {
   it.each([
     ['the NPY magic', npy, undefined],
     ['the NPY magic under an .xml name', npy, 'batch.xml'],
-    ['the NPY magic followed by junk', Buffer.concat([Buffer.from('\x93NUMPY', 'latin1'), Buffer.from([0xff])]), undefined],
+    [
+      'the NPY magic followed by junk',
+      Buffer.concat([Buffer.from('\x93NUMPY', 'latin1'), Buffer.from([0xff])]),
+      undefined,
+    ],
   ])('answers npy for %s', (_name, bytes, filename) => {
     expect(detectBatchFormat(bytes, filename)).toBe('npy');
   });
@@ -53,7 +57,9 @@ describe('detectBatchFormat', () => {
   });
 
   it('puts only a safe basename in the details', () => {
-    expect(thrown(() => detectBatchFormat(text('hello'), '/etc/secret/report.csv')).details).toEqual({ filename: 'report.csv' });
+    expect(thrown(() => detectBatchFormat(text('hello'), '/etc/secret/report.csv')).details).toEqual({
+      filename: 'report.csv',
+    });
     expect(thrown(() => detectBatchFormat(text('hello'))).details).toEqual({});
   });
 });

@@ -15,7 +15,9 @@ const SAMPLE = { localName: 'sample', namespaceUri: NS };
 
 describe('libxml engine', () => {
   it('exposes the root, child counts and samples (line, id, text)', () => {
-    const doc = parse(`<?xml version="1.0"?>\n<batch xmlns="${NS}">\n  <sample id="a">1 2</sample>\n  <other/>\n  <sample>3\n4</sample>\n</batch>`);
+    const doc = parse(
+      `<?xml version="1.0"?>\n<batch xmlns="${NS}">\n  <sample id="a">1 2</sample>\n  <other/>\n  <sample>3\n4</sample>\n</batch>`,
+    );
     expect(doc.root).toEqual({ localName: 'batch', namespaceUri: NS });
     expect(doc.countRootChildren()).toBe(3);
     expect(doc.countRootChildren(SAMPLE)).toBe(2);
@@ -36,14 +38,22 @@ describe('libxml engine', () => {
 
   it('refuses names that are not NCNames rather than building XPath from them', () => {
     const doc = parse(batchXml(['1']));
-    expect(thrown(() => doc.rootChildren({ localName: "x' or '1'='1", namespaceUri: NS })).code).toBe(ErrorCode.INTERNAL_SERVER_ERROR);
+    expect(thrown(() => doc.rootChildren({ localName: "x' or '1'='1", namespaceUri: NS })).code).toBe(
+      ErrorCode.INTERNAL_SERVER_ERROR,
+    );
   });
 
   it('maps parse errors to XML_MALFORMED with line, column and a trimmed message', () => {
     const error = thrown(() => parse(`<batch xmlns="${NS}">\n<sample>1</sample>\n</batc>`));
     expect(error.code).toBe(ErrorCode.XML_MALFORMED);
-    expect(error.details).toEqual({ line: 3, column: expect.any(Number), message: 'Opening and ending tag mismatch: batch line 1 and batc' });
-    expect(error.message).toMatch(/^The XML batch is not well-formed \(line 3, column \d+\): Opening and ending tag mismatch/);
+    expect(error.details).toEqual({
+      line: 3,
+      column: expect.any(Number),
+      message: 'Opening and ending tag mismatch: batch line 1 and batc',
+    });
+    expect(error.message).toMatch(
+      /^The XML batch is not well-formed \(line 3, column \d+\): Opening and ending tag mismatch/,
+    );
   });
 
   it.each([
@@ -76,9 +86,29 @@ describe('libxml engine', () => {
   });
 
   it('parses with safe options only', () => {
-    expect(LIBXML_PARSE_OPTIONS).toMatchObject({ encoding: 'UTF-8', nonet: true, noent: false, dtdload: false, dtdvalid: false, xinclude: false, huge: false });
+    expect(LIBXML_PARSE_OPTIONS).toMatchObject({
+      encoding: 'UTF-8',
+      nonet: true,
+      noent: false,
+      dtdload: false,
+      dtdvalid: false,
+      xinclude: false,
+      huge: false,
+    });
     // Inverted names set a flag when false; `doctype: false` would turn on XML_PARSE_DTDLOAD.
-    for (const inverted of ['doctype', 'errors', 'warnings', 'blanks', 'net', 'dict', 'implied', 'cdata', 'xincnode', 'basefix', 'recover']) {
+    for (const inverted of [
+      'doctype',
+      'errors',
+      'warnings',
+      'blanks',
+      'net',
+      'dict',
+      'implied',
+      'cdata',
+      'xincnode',
+      'basefix',
+      'recover',
+    ]) {
       expect(LIBXML_PARSE_OPTIONS).not.toHaveProperty(inverted);
     }
   });
@@ -87,7 +117,9 @@ describe('libxml engine', () => {
     const doc = parse(`<batch xmlns="${NS}">\n<sample>1</sample>\n<sample>${seq(500)} x</sample>\n</batch>`);
     const violations = engine.validate(doc);
     expect(violations.length).toBeGreaterThan(0);
-    expect(violations.every((v) => v.line === 3 && v.message.length <= 240 && v.message === v.message.trim())).toBe(true);
+    expect(violations.every((v) => v.line === 3 && v.message.length <= 240 && v.message === v.message.trim())).toBe(
+      true,
+    );
   });
 
   it('returns no violations for a valid document', () => {
@@ -95,7 +127,11 @@ describe('libxml engine', () => {
   });
 
   it('refuses to validate a document it did not parse', () => {
-    const foreign: XmlDocumentView = { root: { localName: 'batch', namespaceUri: NS }, countRootChildren: () => 0, rootChildren: () => [] };
+    const foreign: XmlDocumentView = {
+      root: { localName: 'batch', namespaceUri: NS },
+      countRootChildren: () => 0,
+      rootChildren: () => [],
+    };
     expect(thrown(() => engine.validate(foreign)).code).toBe(ErrorCode.INTERNAL_SERVER_ERROR);
   });
 });
@@ -112,11 +148,26 @@ describe('XSD schema loading', () => {
   });
 
   it.each([
-    ['an import', shipped.replace('<xs:annotation>', '<xs:import namespace="urn:x" schemaLocation="http://127.0.0.1:9/x.xsd"/>\n  <xs:annotation>')],
-    ['an identity constraint', shipped.replace('<xs:element name="batch" type="b:BatchType">', '<xs:element name="batch" type="b:BatchType"><xs:unique name="u"><xs:selector xpath="b:sample"/><xs:field xpath="@id"/></xs:unique>')],
+    [
+      'an import',
+      shipped.replace(
+        '<xs:annotation>',
+        '<xs:import namespace="urn:x" schemaLocation="http://127.0.0.1:9/x.xsd"/>\n  <xs:annotation>',
+      ),
+    ],
+    [
+      'an identity constraint',
+      shipped.replace(
+        '<xs:element name="batch" type="b:BatchType">',
+        '<xs:element name="batch" type="b:BatchType"><xs:unique name="u"><xs:selector xpath="b:sample"/><xs:field xpath="@id"/></xs:unique>',
+      ),
+    ],
     ['a schema that is not well-formed', shipped.slice(0, 200)],
     ['a schema libxml cannot compile', shipped.replace('type="b:BatchType"', 'type="b:NoSuchType"')],
-    ['a schema that rejects a minimal batch', shipped.replace('<xs:list itemType="xs:double"/>', '<xs:list itemType="xs:date"/>')],
+    [
+      'a schema that rejects a minimal batch',
+      shipped.replace('<xs:list itemType="xs:double"/>', '<xs:list itemType="xs:date"/>'),
+    ],
   ])('fails at start-up for %s, with INTERNAL_SERVER_ERROR', (_name, text) => {
     const error = thrown(() => XsdSchema.fromBytes(Buffer.from(text)));
     expect(error.code).toBe(ErrorCode.INTERNAL_SERVER_ERROR);

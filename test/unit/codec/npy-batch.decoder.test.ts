@@ -16,13 +16,17 @@ const fails = (bytes: Buffer) => {
 /** Distinctive doubles, including the ones that are easy to get wrong. */
 function doubles(n: number): Float64Array {
   const special = [-0, 5e-324, 0.1 + 0.2, 1e-7, -0.046, 1.7976931348623157e308, -2.2250738585072014e-308, Math.PI];
-  return Float64Array.from({ length: n }, (_, i) => (i < special.length ? (special[i] as number) : Math.sin(i) * 10 ** ((i % 40) - 20)));
+  return Float64Array.from({ length: n }, (_, i) =>
+    i < special.length ? (special[i] as number) : Math.sin(i) * 10 ** ((i % 40) - 20),
+  );
 }
 
 /** Distinctive float32 values: -0, a subnormal, the largest float32, and irregular ones. */
 function floats(n: number): Float32Array {
   const special = [-0, 1e-45, 3.4028234663852886e38, 0.1];
-  return Float32Array.from({ length: n }, (_, i) => (i < special.length ? (special[i] as number) : Math.sin(i) * 10 ** ((i % 20) - 10)));
+  return Float32Array.from({ length: n }, (_, i) =>
+    i < special.length ? (special[i] as number) : Math.sin(i) * 10 ** ((i % 20) - 10),
+  );
 }
 
 /** Offset of the data in a C-order matrix file of `values` items of `itemSize` bytes. */
@@ -91,8 +95,18 @@ describe('NPY batch decoder', () => {
       ['int32', { descr: '<i4', shape: [1, L] }, /<i4/, { dtype: '<i4' }],
       ['uint8', { descr: '|u1', shape: [1, L] }, /\|u1/, { dtype: '|u1' }],
       ['float16', { descr: '<f2', shape: [1, L] }, /<f2/, { dtype: '<f2' }],
-      ['a structured dtype', { descr: '<f8', shape: [1], header: "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,)}" }, /Structured/, { dtype: null }],
-      ['an odd dtype string', { descr: '<f8', shape: [1, L], header: `{'descr': '<script>', 'fortran_order': False, 'shape': (1, ${L})}` }, /unrecognised/, { dtype: null }],
+      [
+        'a structured dtype',
+        { descr: '<f8', shape: [1], header: "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,)}" },
+        /Structured/,
+        { dtype: null },
+      ],
+      [
+        'an odd dtype string',
+        { descr: '<f8', shape: [1, L], header: `{'descr': '<script>', 'fortran_order': False, 'shape': (1, ${L})}` },
+        /unrecognised/,
+        { dtype: null },
+      ],
       ['a 1-D shape', { descr: '<f8', shape: [L] }, /\(6,\)/, { shape: [L] }],
       ['a 0-D shape', { descr: '<f8', shape: [] }, /\(\)/, { shape: [] }],
       ['a trailing dimension other than 1', { descr: '<f8', shape: [1, L, 2] }, /\(1, 6, 2\)/, { shape: [1, L, 2] }],
@@ -112,8 +126,16 @@ describe('NPY batch decoder', () => {
       ['truncated data', good.subarray(0, good.length - 1), /truncated/],
       ['data missing entirely', good.subarray(0, dataOffset(good, 2 * L)), /truncated/],
       ['trailing bytes', Buffer.concat([good, Buffer.alloc(8)]), /trailing/],
-      ['a truncated float32 row', npyBytes({ descr: '<f4', shape: [2, L] }).subarray(0, dataOffset(good, 2 * L) + 4 * L), /truncated/],
-      ['a shape that overflows any buffer', npyBytes({ descr: '<f8', shape: [2 ** 40, 2 ** 20], data: [] }), /truncated/],
+      [
+        'a truncated float32 row',
+        npyBytes({ descr: '<f4', shape: [2, L] }).subarray(0, dataOffset(good, 2 * L) + 4 * L),
+        /truncated/,
+      ],
+      [
+        'a shape that overflows any buffer',
+        npyBytes({ descr: '<f8', shape: [2 ** 40, 2 ** 20], data: [] }),
+        /truncated/,
+      ],
       ['a truncated header', good.subarray(0, 30), /past the end/],
     ])('for %s', (_name, bytes, message) => {
       const error = fails(Buffer.from(bytes));

@@ -48,7 +48,15 @@ describe('parseNpyHeader', () => {
       ['a wrong magic string', Buffer.concat([Buffer.from('\x93NUMPZ', 'latin1'), good.subarray(6)])],
       ['a file cut inside the preamble', good.subarray(0, 9)],
       ['a header length past the end of the file', good.subarray(0, 40)],
-      ['a header over 10,000 bytes', npyBytes({ descr: '<f8', shape: [1], version: 2, header: `{'descr': '<f8', 'fortran_order': False, 'shape': (1,)}${' '.repeat(10_050)}` })],
+      [
+        'a header over 10,000 bytes',
+        npyBytes({
+          descr: '<f8',
+          shape: [1],
+          version: 2,
+          header: `{'descr': '<f8', 'fortran_order': False, 'shape': (1,)}${' '.repeat(10_050)}`,
+        }),
+      ],
     ])('for %s', (_name, bytes) => {
       expect(thrown(() => parseNpyHeader(bytes)).code).toBe(ErrorCode.NPY_MALFORMED);
     });
@@ -71,8 +79,14 @@ describe('parseNpyHeader', () => {
       ['text after the dict', "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)} junk"],
       ['an unterminated string', "{'descr': '<f8, 'fortran_order': False, 'shape': (1,)}"],
       ['a string escape', "{'descr': '<f\\x38', 'fortran_order': False, 'shape': (1,)}"],
-      ['a function call (never evaluated)', "{'descr': __import__('os').system('id'), 'fortran_order': False, 'shape': (1,)}"],
-      ['nesting deeper than 8', `{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': ${'('.repeat(20)}${')'.repeat(20)}}`],
+      [
+        'a function call (never evaluated)',
+        "{'descr': __import__('os').system('id'), 'fortran_order': False, 'shape': (1,)}",
+      ],
+      [
+        'nesting deeper than 8',
+        `{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': ${'('.repeat(20)}${')'.repeat(20)}}`,
+      ],
       ['an unclosed dict', "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)"],
     ])('for a header with %s', (_name, header) => {
       const error = thrown(() => parseNpyHeader(withHeader(header)));

@@ -9,7 +9,18 @@ import { readNpy } from '../../support/reference';
 import { bitsOf } from './codec-test.helpers';
 
 /** Doubles that are easy to get wrong: -0, the smallest subnormal, the extremes of the normal range, inexact sums. */
-const SPECIAL = [-0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308, 0.1 + 0.2, Math.PI, 1e-300, -1e300];
+const SPECIAL = [
+  -0,
+  5e-324,
+  -5e-324,
+  2.2250738585072014e-308,
+  1.7976931348623157e308,
+  -1.7976931348623157e308,
+  0.1 + 0.2,
+  Math.PI,
+  1e-300,
+  -1e300,
+];
 
 function doubles(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => SPECIAL[i] ?? Math.sin(i) * 10 ** ((i % 40) - 20));
@@ -69,12 +80,29 @@ describe('NPY float64 writer', () => {
   });
 
   it('writes a format 1.0 C-order <f8 header padded so that the data starts at a multiple of 64', () => {
-    const shapes = [[1], [7], [0, 3], [3, 5], [2, 6, 1], [2, 3, 4], [1_234, 1], [0, 1_000_000_000_000], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]];
+    const shapes = [
+      [1],
+      [7],
+      [0, 3],
+      [3, 5],
+      [2, 6, 1],
+      [2, 3, 4],
+      [1_234, 1],
+      [0, 1_000_000_000_000],
+      [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2],
+    ];
     for (const shape of shapes) {
       const n = shape.reduce((a, b) => a * b, 1);
       const bytes = encodeFloat64Npy(new Float64Array(n), shape);
       const header = parseNpyHeader(bytes);
-      expect(header).toEqual({ major: 1, minor: 0, descr: '<f8', fortranOrder: false, shape, dataOffset: header.dataOffset });
+      expect(header).toEqual({
+        major: 1,
+        minor: 0,
+        descr: '<f8',
+        fortranOrder: false,
+        shape,
+        dataOffset: header.dataOffset,
+      });
       expect(header.dataOffset % 64).toBe(0);
       expect(bytes.length).toBe(header.dataOffset + 8 * n);
       // The stored header length covers the dict, its padding and the final newline, as numpy writes it.

@@ -23,14 +23,21 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs the command in-process, capturing stderr. */
 async function run(...argv: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const sink = new Writable({ write: (chunk: Buffer, _e, done) => { stderr += chunk.toString(); done(); } });
+  const sink = new Writable({
+    write: (chunk: Buffer, _e, done) => {
+      stderr += chunk.toString();
+      done();
+    },
+  });
   const code = await runNpy2Xml(argv, sink);
   return { code, stderr };
 }
 
 function values(n: number): Float64Array {
   const special = [0.1 + 0.2, 1e-7, -0.046, 5e-324, -0, 1.7976931348623157e308, -2.2250738585072014e-308];
-  return Float64Array.from({ length: n }, (_, i) => (i < special.length ? (special[i] as number) : Math.sin(i) * 0.37 + i * 1e-9));
+  return Float64Array.from({ length: n }, (_, i) =>
+    i < special.length ? (special[i] as number) : Math.sin(i) * 0.37 + i * 1e-9,
+  );
 }
 
 describe('npy2xml', () => {
@@ -116,7 +123,13 @@ describe('npy2xml', () => {
     writeFileSync(path.join(dir, 'in.npy'), npyBytes({ descr: '<f8', shape: [1, 4], data: [1, 2, 3, 4] }));
     const { stderr } = await promisify(execFile)(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'scripts/npy2xml.ts', path.join(dir, 'in.npy'), path.join(dir, 'out.xml')],
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        'scripts/npy2xml.ts',
+        path.join(dir, 'in.npy'),
+        path.join(dir, 'out.xml'),
+      ],
       { cwd: REPO },
     );
     expect(stderr).toMatch(/wrote 1 samples × 4 values/);

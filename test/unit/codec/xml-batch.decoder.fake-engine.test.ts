@@ -17,7 +17,10 @@ interface FakeSample {
 }
 
 /** A document made of plain objects: the decoder must not need anything else. */
-function fakeDocument(samples: readonly FakeSample[], root: XmlName = { localName: 'batch', namespaceUri: NS }): XmlDocumentView {
+function fakeDocument(
+  samples: readonly FakeSample[],
+  root: XmlName = { localName: 'batch', namespaceUri: NS },
+): XmlDocumentView {
   const elements: XmlElementView[] = samples.map((s, i) => ({
     line: s.line ?? i + 3,
     attribute: (name) => (name === 'id' ? s.id : undefined),
@@ -62,7 +65,9 @@ describe('XML batch decoder with a fake engine', () => {
 
   it('runs the byte guard before the engine sees anything', () => {
     const { engine, calls } = fakeEngine(fakeDocument([]));
-    const error = thrown(() => createXmlBatchDecoder({ engine, maxXmlBytes: 1000 }).decode(Buffer.from('<!DOCTYPE x><x/>'), expectation));
+    const error = thrown(() =>
+      createXmlBatchDecoder({ engine, maxXmlBytes: 1000 }).decode(Buffer.from('<!DOCTYPE x><x/>'), expectation),
+    );
     expect(error.code).toBe(ErrorCode.XML_FORBIDDEN_DECLARATION);
     expect(calls).toEqual([]);
   });
@@ -75,17 +80,21 @@ describe('XML batch decoder with a fake engine', () => {
 
   it('answers EMPTY_BATCH and TOO_MANY_SAMPLES without validating', () => {
     const empty = fakeEngine(fakeDocument([]));
-    expect(thrown(() => createXmlBatchDecoder({ engine: empty.engine, maxXmlBytes: 1000 }).decode(bytes, expectation)).code).toBe(
-      ErrorCode.EMPTY_BATCH,
-    );
+    expect(
+      thrown(() => createXmlBatchDecoder({ engine: empty.engine, maxXmlBytes: 1000 }).decode(bytes, expectation)).code,
+    ).toBe(ErrorCode.EMPTY_BATCH);
     const many = fakeEngine(fakeDocument([{ text: '' }, { text: '' }, { text: '' }]));
-    const error = thrown(() => createXmlBatchDecoder({ engine: many.engine, maxXmlBytes: 1000 }).decode(bytes, expectation));
+    const error = thrown(() =>
+      createXmlBatchDecoder({ engine: many.engine, maxXmlBytes: 1000 }).decode(bytes, expectation),
+    );
     expect(error).toMatchObject({ code: ErrorCode.TOO_MANY_SAMPLES, details: { limit: 2, actual: 3 } });
     expect([...empty.calls, ...many.calls]).toEqual(['parse', 'parse']);
   });
 
   it('leaves documents with another root to the schema', () => {
-    const { engine, calls } = fakeEngine(fakeDocument([], { localName: 'other', namespaceUri: null }), [{ line: 1, message: 'wrong root' }]);
+    const { engine, calls } = fakeEngine(fakeDocument([], { localName: 'other', namespaceUri: null }), [
+      { line: 1, message: 'wrong root' },
+    ]);
     const error = thrown(() => createXmlBatchDecoder({ engine, maxXmlBytes: 1000 }).decode(bytes, expectation));
     expect(error.code).toBe(ErrorCode.XML_SCHEMA_INVALID);
     expect(calls).toEqual(['parse', 'validate']);
@@ -108,27 +117,40 @@ describe('XML batch decoder with a fake engine', () => {
       },
       validate: () => [],
     };
-    const error = thrown(() => createXmlBatchDecoder({ engine: crashing, maxXmlBytes: 1000 }).decode(bytes, expectation));
+    const error = thrown(() =>
+      createXmlBatchDecoder({ engine: crashing, maxXmlBytes: 1000 }).decode(bytes, expectation),
+    );
     expect(error).toBeInstanceOf(GatewayError);
     expect(error.code).toBe(ErrorCode.XML_MALFORMED);
     expect(error.message).not.toMatch(/exploded|work/);
 
     const { engine } = fakeEngine(fakeDocument([{ text: '1 2 3' }]));
-    const failingValidate: XmlEngine = { ...engine, validate: () => { throw new Error('boom'); } };
-    expect(thrown(() => createXmlBatchDecoder({ engine: failingValidate, maxXmlBytes: 1000 }).decode(bytes, expectation)).code).toBe(
-      ErrorCode.XML_MALFORMED,
-    );
+    const failingValidate: XmlEngine = {
+      ...engine,
+      validate: () => {
+        throw new Error('boom');
+      },
+    };
+    expect(
+      thrown(() => createXmlBatchDecoder({ engine: failingValidate, maxXmlBytes: 1000 }).decode(bytes, expectation))
+        .code,
+    ).toBe(ErrorCode.XML_MALFORMED);
   });
 
   it('does not trust the engine for ids or numbers', () => {
     const badId = fakeEngine(fakeDocument([{ id: '<script>', text: '1 2 3', line: 7 }]));
-    const idError = thrown(() => createXmlBatchDecoder({ engine: badId.engine, maxXmlBytes: 1000 }).decode(bytes, expectation));
-    expect(idError).toMatchObject({ code: ErrorCode.XML_SCHEMA_INVALID, details: { errors: [{ line: 7, message: 'sample 0 has an invalid id' }] } });
+    const idError = thrown(() =>
+      createXmlBatchDecoder({ engine: badId.engine, maxXmlBytes: 1000 }).decode(bytes, expectation),
+    );
+    expect(idError).toMatchObject({
+      code: ErrorCode.XML_SCHEMA_INVALID,
+      details: { errors: [{ line: 7, message: 'sample 0 has an invalid id' }] },
+    });
     expect(idError.message).not.toContain('<script>');
 
     const hex = fakeEngine(fakeDocument([{ text: '1 0x10 3' }]));
-    expect(thrown(() => createXmlBatchDecoder({ engine: hex.engine, maxXmlBytes: 1000 }).decode(bytes, expectation)).code).toBe(
-      ErrorCode.XML_SCHEMA_INVALID,
-    );
+    expect(
+      thrown(() => createXmlBatchDecoder({ engine: hex.engine, maxXmlBytes: 1000 }).decode(bytes, expectation)).code,
+    ).toBe(ErrorCode.XML_SCHEMA_INVALID);
   });
 });

@@ -33,8 +33,20 @@ describe('XML batch decoder (real libxml)', () => {
     });
 
     it('reads tricky tokens exactly as Number() does', () => {
-      const tokens = ['1.5e-3', '-0', '.5', '5.', '+1', '1E308', '4.9e-324', '0.1000000000000000055511151231257827',
-        '123456789012345678901234567890', '2.2250738585072011e-308', '-0.0e-0', '9007199254740993'];
+      const tokens = [
+        '1.5e-3',
+        '-0',
+        '.5',
+        '5.',
+        '+1',
+        '1E308',
+        '4.9e-324',
+        '0.1000000000000000055511151231257827',
+        '123456789012345678901234567890',
+        '2.2250738585072011e-308',
+        '-0.0e-0',
+        '9007199254740993',
+      ];
       const batch = decode(batchXml([tokens.join(' ')]), { sampleLength: tokens.length, maxSamples: 1 });
       expect(bitsOf(batch.values)).toEqual(bitsOf(Float64Array.from(tokens, Number)));
       expect(Object.is(batch.values[1], -0)).toBe(true);
@@ -73,7 +85,10 @@ describe('XML batch decoder (real libxml)', () => {
   describe('counts', () => {
     it.each([
       ['a self-closing batch', `<batch xmlns="${NS}"/>`],
-      ['a batch with only whitespace and comments', `<?xml version="1.0"?>\n<batch xmlns="${NS}">\n  <!-- nothing -->\n</batch>`],
+      [
+        'a batch with only whitespace and comments',
+        `<?xml version="1.0"?>\n<batch xmlns="${NS}">\n  <!-- nothing -->\n</batch>`,
+      ],
     ])('EMPTY_BATCH for %s (before schema validation)', (_name, xml) => {
       expect(fails(xml).code).toBe(ErrorCode.EMPTY_BATCH);
     });
@@ -128,7 +143,10 @@ describe('XML batch decoder (real libxml)', () => {
       const error = fails(xml);
       expect(error.code).toBe(ErrorCode.XML_SCHEMA_INVALID);
       const errors = error.details['errors'] as { line: number; message: string }[];
-      expect(errors[0]).toEqual({ line: 4, message: expect.stringMatching(/'x' is not a valid value of the atomic type 'xs:double'/) });
+      expect(errors[0]).toEqual({
+        line: 4,
+        message: expect.stringMatching(/'x' is not a valid value of the atomic type 'xs:double'/),
+      });
       expect(error.message).toMatch(/line 4/);
       expect(error.message).toMatch(/sample/);
     });
@@ -140,20 +158,36 @@ describe('XML batch decoder (real libxml)', () => {
 
     it.each([
       ['an unknown element', `<batch xmlns="${NS}"><sample>1 2 3 4</sample><extra/></batch>`, /extra.*not expected/],
-      ['the wrong namespace', '<batch xmlns="urn:other"><sample>1 2 3 4</sample></batch>', /No matching global declaration/],
+      [
+        'the wrong namespace',
+        '<batch xmlns="urn:other"><sample>1 2 3 4</sample></batch>',
+        /No matching global declaration/,
+      ],
       ['no namespace', '<batch><sample>1 2 3 4</sample></batch>', /No matching global declaration/],
       ['another root element', `<samples xmlns="${NS}"/>`, /No matching global declaration/],
       ['an id with a space', batchXml([seq(L)], { ids: ['a b'] }), /pattern/],
       ['an empty id', batchXml([seq(L)], { ids: [''] }), /minLength|pattern/],
       ['an id of 129 characters', batchXml([seq(L)], { ids: ['a'.repeat(129)] }), /maxLength/],
       ['an unknown attribute', `<batch xmlns="${NS}"><sample foo="1">1 2 3 4</sample></batch>`, /foo.*not allowed/],
-      ['a namespaced id attribute', `<b:batch xmlns:b="${NS}"><b:sample b:id="x">1 2 3 4</b:sample></b:batch>`, /not allowed/],
+      [
+        'a namespaced id attribute',
+        `<b:batch xmlns:b="${NS}"><b:sample b:id="x">1 2 3 4</b:sample></b:batch>`,
+        /not allowed/,
+      ],
       ['text directly in batch', `<batch xmlns="${NS}">junk<sample>1 2 3 4</sample></batch>`, /Character content/],
-      ['an element inside a sample', `<batch xmlns="${NS}"><sample><v>1</v></sample></batch>`, /Element content is not allowed/],
+      [
+        'an element inside a sample',
+        `<batch xmlns="${NS}"><sample><v>1</v></sample></batch>`,
+        /Element content is not allowed/,
+      ],
       ['+INF (not an XSD 1.0 double)', batchXml(['+INF 1 2 3']), /\+INF/],
       ['a hexadecimal number', batchXml(['0x10 1 2 3']), /0x10/],
       ['a comma decimal separator', batchXml(['1,5 1 2 3']), /1,5/],
-      ['xsi:type switching to xs:string', `<batch xmlns="${NS}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sample xsi:type="xs:string">a</sample></batch>`, /type/],
+      [
+        'xsi:type switching to xs:string',
+        `<batch xmlns="${NS}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sample xsi:type="xs:string">a</sample></batch>`,
+        /type/,
+      ],
     ])('XML_SCHEMA_INVALID for %s', (_name, xml, pattern) => {
       const error = fails(xml);
       expect(error.code).toBe(ErrorCode.XML_SCHEMA_INVALID);
@@ -163,18 +197,40 @@ describe('XML batch decoder (real libxml)', () => {
     it('XML_SCHEMA_INVALID for "1e", which libxml 2.9 wrongly accepts as xs:double', () => {
       const error = fails(batchXml([seq(L), '1 2 1e 4']));
       expect(error.code).toBe(ErrorCode.XML_SCHEMA_INVALID);
-      expect(error.details).toEqual({ errors: [{ line: 4, message: "'1e' (value 2 of sample 1) is not a valid xs:double" }] });
+      expect(error.details).toEqual({
+        errors: [{ line: 4, message: "'1e' (value 2 of sample 1) is not a valid xs:double" }],
+      });
     });
   });
 
   describe('well-formedness', () => {
     it.each([
-      ['a truncated document', `<batch xmlns="${NS}">\n<sample>1 2`, { line: 2, column: expect.any(Number), message: expect.stringMatching(/Premature end of data/) }],
-      ['a mismatched end tag', `<batch xmlns="${NS}">\n<sample>1 2 3 4</sampel></batch>`, { line: 2, message: expect.stringMatching(/tag mismatch/) }],
-      ['an undeclared entity', `<batch xmlns="${NS}"><sample>&foo; 1 2 3</sample></batch>`, { line: 1, message: "Entity 'foo' not defined" }],
-      ['an undeclared namespace prefix', '<b:batch><b:sample>1 2 3 4</b:sample></b:batch>', { line: 1, message: expect.stringMatching(/prefix b/) }],
+      [
+        'a truncated document',
+        `<batch xmlns="${NS}">\n<sample>1 2`,
+        { line: 2, column: expect.any(Number), message: expect.stringMatching(/Premature end of data/) },
+      ],
+      [
+        'a mismatched end tag',
+        `<batch xmlns="${NS}">\n<sample>1 2 3 4</sampel></batch>`,
+        { line: 2, message: expect.stringMatching(/tag mismatch/) },
+      ],
+      [
+        'an undeclared entity',
+        `<batch xmlns="${NS}"><sample>&foo; 1 2 3</sample></batch>`,
+        { line: 1, message: "Entity 'foo' not defined" },
+      ],
+      [
+        'an undeclared namespace prefix',
+        '<b:batch><b:sample>1 2 3 4</b:sample></b:batch>',
+        { line: 1, message: expect.stringMatching(/prefix b/) },
+      ],
       ['a NUL byte', `<batch xmlns="${NS}"><sample>1\u0000 2 3 4</sample></batch>`, { line: 1 }],
-      ['two root elements', `<batch xmlns="${NS}"><sample>1 2 3 4</sample></batch><batch/>`, { message: expect.stringMatching(/Extra content/) }],
+      [
+        'two root elements',
+        `<batch xmlns="${NS}"><sample>1 2 3 4</sample></batch><batch/>`,
+        { message: expect.stringMatching(/Extra content/) },
+      ],
       ['text only', '<', { line: 1 }],
     ])('XML_MALFORMED for %s, with libxml line, column and message', (_name, xml, details) => {
       const error = fails(xml);

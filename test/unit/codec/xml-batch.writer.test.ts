@@ -15,8 +15,27 @@ const codec = createBatchCodec({ xsdPath: XSD_PATH, maxXmlBytes: 10_000_000 });
 
 /** Values that break naive formatting: rounding, subnormals, extremes, negative zero. */
 const TRICKY = [
-  0.1 + 0.2, 1e-7, -0.046, 5e-324, -5e-324, -0, 0, 1.7976931348623157e308, -2.2250738585072014e-308, 2.2250738585072009e-308,
-  Math.PI, 1 / 3, 2 ** 53 + 2, 123456789.12345679, 1e21, 1e-21, 0.000001, 9.999999999999999e22, -1, 4.35, 100,
+  0.1 + 0.2,
+  1e-7,
+  -0.046,
+  5e-324,
+  -5e-324,
+  -0,
+  0,
+  1.7976931348623157e308,
+  -2.2250738585072014e-308,
+  2.2250738585072009e-308,
+  Math.PI,
+  1 / 3,
+  2 ** 53 + 2,
+  123456789.12345679,
+  1e21,
+  1e-21,
+  0.000001,
+  9.999999999999999e22,
+  -1,
+  4.35,
+  100,
 ];
 
 /** A deterministic pseudo-random double from any bit pattern (finite only). */
@@ -35,7 +54,11 @@ function randomDoubles(n: number, seed = 42): Float64Array {
 
 describe('XML batch writer', () => {
   it('writes the documented format', () => {
-    const xml = encodeXmlBatch({ values: Float64Array.from([0.0123, -0.5, 0.0015, 2, -0, 1e21]), sampleLength: 3, ids: ['rec-001', 'rec-002'] });
+    const xml = encodeXmlBatch({
+      values: Float64Array.from([0.0123, -0.5, 0.0015, 2, -0, 1e21]),
+      sampleLength: 3,
+      ids: ['rec-001', 'rec-002'],
+    });
     expect(xml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
         '<batch xmlns="urn:infergraph:batch:1">\n' +
@@ -81,7 +104,10 @@ describe('XML batch writer', () => {
     values[3 + valueIndex] = bad;
     const chunks = xmlBatchChunks({ values, sampleLength: 3, ids: ['a', 'b'] });
     const error = thrown(() => chunks.next());
-    expect(error).toMatchObject({ code: ErrorCode.NON_FINITE_VALUE, details: { sampleIndex: 1, sampleId: 'b', valueIndex } });
+    expect(error).toMatchObject({
+      code: ErrorCode.NON_FINITE_VALUE,
+      details: { sampleIndex: 1, sampleId: 'b', valueIndex },
+    });
   });
 
   it.each([
@@ -128,8 +154,15 @@ describe('XML batch writer', () => {
 
   it('writes nothing to the sink when the batch is invalid', async () => {
     const received: unknown[] = [];
-    const sink = new Writable({ write: (chunk, _e, done) => { received.push(chunk); done(); } });
-    const error = await rejected(() => writeXmlBatch({ values: Float64Array.of(NaN), sampleLength: 1, ids: ['a'] }, sink));
+    const sink = new Writable({
+      write: (chunk, _e, done) => {
+        received.push(chunk);
+        done();
+      },
+    });
+    const error = await rejected(() =>
+      writeXmlBatch({ values: Float64Array.of(NaN), sampleLength: 1, ids: ['a'] }, sink),
+    );
     expect(error.code).toBe(ErrorCode.NON_FINITE_VALUE);
     expect(received).toEqual([]);
   });

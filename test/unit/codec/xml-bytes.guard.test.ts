@@ -4,7 +4,8 @@ import { batchXml, thrown } from './codec-test.helpers';
 
 const MAX = 1 << 20;
 const valid = batchXml(['1 2 3']);
-const guard = (bytes: Buffer | string, max = MAX) => guardXmlBytes(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes, max);
+const guard = (bytes: Buffer | string, max = MAX) =>
+  guardXmlBytes(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes, max);
 
 describe('guardXmlBytes', () => {
   describe('lets well-behaved UTF-8 documents through', () => {
@@ -14,7 +15,10 @@ describe('guardXmlBytes', () => {
       ['a lower-case, single-quoted encoding', valid.replace('encoding="UTF-8"', "encoding='utf-8'")],
       ['spaces around =', valid.replace('encoding="UTF-8"', 'encoding = "UTF-8"')],
       ['comments and CDATA (the only legitimate <! markup)', valid.replace('1 2 3', '<![CDATA[1 2]]> 3<!-- note -->')],
-      ['an xml-stylesheet PI (not a declaration)', `<?xml-stylesheet type="text/xsl" encoding="latin1"?>\n${valid.slice(valid.indexOf('\n') + 1)}`],
+      [
+        'an xml-stylesheet PI (not a declaration)',
+        `<?xml-stylesheet type="text/xsl" encoding="latin1"?>\n${valid.slice(valid.indexOf('\n') + 1)}`,
+      ],
       ['non-ASCII UTF-8 in a comment', valid.replace('<batch', '<!-- é ✓ 𝄞 --><batch')],
     ])('%s', (_name, text) => {
       expect(() => guard(text)).not.toThrow();
@@ -61,7 +65,11 @@ describe('guardXmlBytes', () => {
       ['a Latin-1 "é"', [0xe9]],
       ['a truncated 4-byte sequence', [0xf0, 0x9f, 0x98]],
     ])('bytes that are not valid UTF-8: %s', (_name, bad) => {
-      const bytes = Buffer.concat([Buffer.from(valid.replace('</batch>\n', '')), Buffer.from(bad), Buffer.from('</batch>')]);
+      const bytes = Buffer.concat([
+        Buffer.from(valid.replace('</batch>\n', '')),
+        Buffer.from(bad),
+        Buffer.from('</batch>'),
+      ]);
       const error = thrown(() => guard(bytes));
       expect(error.code).toBe(ErrorCode.XML_UNSUPPORTED_ENCODING);
       expect(error.details).toEqual({ encoding: null });

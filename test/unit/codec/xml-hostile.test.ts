@@ -37,7 +37,10 @@ describe('hostile XML', () => {
   });
 
   it('ignores xsi:schemaLocation pointing at a remote schema (fixture schema-location.xml)', () => {
-    const batch = codec.decode(fixture('schema-location.xml'), 'schema-location.xml', { sampleLength: 1, maxSamples: 1 });
+    const batch = codec.decode(fixture('schema-location.xml'), 'schema-location.xml', {
+      sampleLength: 1,
+      maxSamples: 1,
+    });
     expect(batch.ids).toEqual(['a']);
   });
 
@@ -59,8 +62,18 @@ describe('hostile XML', () => {
     ['UTF-16LE with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(batchXml([seq(L)]), 'utf16le')])],
     ['UTF-16BE with BOM', Buffer.from([0xfe, 0xff, 0x00, 0x3c, 0x00, 0x62])],
     ['UTF-16LE without BOM', Buffer.from(batchXml([seq(L)]), 'utf16le')],
-    ['invalid UTF-8 in an attribute', Buffer.concat([Buffer.from(`<batch xmlns="${NS}"><sample id="`), Buffer.from([0xc3, 0x28]), Buffer.from('">1</sample></batch>')])],
-    ['a Latin-1 declaration built in memory', batchXml([seq(L)], { prolog: '<?xml version="1.0" encoding="ISO-8859-1"?>' })],
+    [
+      'invalid UTF-8 in an attribute',
+      Buffer.concat([
+        Buffer.from(`<batch xmlns="${NS}"><sample id="`),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('">1</sample></batch>'),
+      ]),
+    ],
+    [
+      'a Latin-1 declaration built in memory',
+      batchXml([seq(L)], { prolog: '<?xml version="1.0" encoding="ISO-8859-1"?>' }),
+    ],
   ])('answers XML_UNSUPPORTED_ENCODING for %s, even without a filename', (_name, bytes) => {
     expect(thrown(() => decode(bytes)).code).toBe(ErrorCode.XML_UNSUPPORTED_ENCODING);
     expectStillWorking();
@@ -68,13 +81,29 @@ describe('hostile XML', () => {
 
   it.each([
     ['binary junk', Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919) % 251), ErrorCode.UNSUPPORTED_FILE_TYPE],
-    ['binary junk after a "<"', Buffer.concat([Buffer.from('<'), Buffer.from(Uint8Array.from({ length: 512 }, (_, i) => (i * 31 + 7) % 256))]), ErrorCode.XML_UNSUPPORTED_ENCODING],
+    [
+      'binary junk after a "<"',
+      Buffer.concat([Buffer.from('<'), Buffer.from(Uint8Array.from({ length: 512 }, (_, i) => (i * 31 + 7) % 256))]),
+      ErrorCode.XML_UNSUPPORTED_ENCODING,
+    ],
     ['a truncated document', batchXml(['1 2 3 4']).slice(0, 60), ErrorCode.XML_MALFORMED],
     ['a document cut inside a comment', `<batch xmlns="${NS}"><!-- never closed`, ErrorCode.XML_MALFORMED],
     ['an unclosed CDATA section', `<batch xmlns="${NS}"><sample><![CDATA[1 2`, ErrorCode.XML_MALFORMED],
-    ['a processing instruction named xml in the middle', `<batch xmlns="${NS}"><?xml version="1.0"?><sample>1 2 3 4</sample></batch>`, ErrorCode.XML_MALFORMED],
-    ['an attribute without quotes', `<batch xmlns="${NS}"><sample id=a>1 2 3 4</sample></batch>`, ErrorCode.XML_MALFORMED],
-    ['an element name of 60,000 characters', `<batch xmlns="${NS}"><${'x'.repeat(60_000)}/></batch>`, ErrorCode.XML_MALFORMED],
+    [
+      'a processing instruction named xml in the middle',
+      `<batch xmlns="${NS}"><?xml version="1.0"?><sample>1 2 3 4</sample></batch>`,
+      ErrorCode.XML_MALFORMED,
+    ],
+    [
+      'an attribute without quotes',
+      `<batch xmlns="${NS}"><sample id=a>1 2 3 4</sample></batch>`,
+      ErrorCode.XML_MALFORMED,
+    ],
+    [
+      'an element name of 60,000 characters',
+      `<batch xmlns="${NS}"><${'x'.repeat(60_000)}/></batch>`,
+      ErrorCode.XML_MALFORMED,
+    ],
   ])('refuses %s', (_name, bytes, code) => {
     const error = thrown(() => decode(Buffer.from(bytes)));
     expect(error.code).toBe(code);

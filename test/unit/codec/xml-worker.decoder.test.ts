@@ -22,7 +22,9 @@ afterEach(async () => {
 describe('XmlWorkerDecoder (the main-thread side of the XML worker)', () => {
   it('answers every request with its own batch, in order, when many are in flight', async () => {
     const decoder = await started();
-    const batches = await Promise.all(Array.from({ length: 20 }, (_, i) => decoder.decode(text(`${i} ${i + 0.5} ${-i - 1} 7`), expect2)));
+    const batches = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => decoder.decode(text(`${i} ${i + 0.5} ${-i - 1} 7`), expect2)),
+    );
     batches.forEach((batch, i) => {
       expect(batch).toMatchObject({ format: 'xml', count: 2, sampleLength: 2, ids: ['0', '1'] });
       expect(Array.from(batch.values)).toEqual([i, i + 0.5, -i - 1, 7]);
@@ -47,7 +49,10 @@ describe('XmlWorkerDecoder (the main-thread side of the XML worker)', () => {
     await decoder.decode(text('1 2'), expect2);
     await rejected(() => decoder.decode(text('refuse'), expect2));
     const stages = recorder.take();
-    expect(stages.map((s) => [s.stage, s.attributes.bytes])).toEqual([['xml.parse', 3], ['xml.parse', 6]]);
+    expect(stages.map((s) => [s.stage, s.attributes.bytes])).toEqual([
+      ['xml.parse', 3],
+      ['xml.parse', 6],
+    ]);
     for (const s of stages) expect(s.endedAt).toBeGreaterThanOrEqual(s.startedAt);
   });
 
@@ -88,7 +93,10 @@ describe('XmlWorkerDecoder (the main-thread side of the XML worker)', () => {
 
   it('fails to start with the error of a worker that cannot load its schema', async () => {
     const error = await rejected(() => started({ xsdPath: 'unusable' }));
-    expect(error).toMatchObject({ code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The XML batch schema could not be loaded.' });
+    expect(error).toMatchObject({
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+      message: 'The XML batch schema could not be loaded.',
+    });
   });
 
   it('answers SHUTTING_DOWN once closed', async () => {

@@ -42,7 +42,8 @@ function harness(options: Partial<DynamicBatcherOptions> = {}) {
 }
 
 /** `count` samples whose two values are `first + i` and 0, so each output row names its sample. */
-const samples = (first: number, count: number): Float64Array => Float64Array.from({ length: count * LEN }, (_, i) => (i % LEN === 0 ? first + i / LEN : 0));
+const samples = (first: number, count: number): Float64Array =>
+  Float64Array.from({ length: count * LEN }, (_, i) => (i % LEN === 0 ? first + i / LEN : 0));
 const rows = (t: Float64Tensor): number[] => Array.from({ length: t.dims[0] ?? 0 }, (_, i) => t.data[i * 2] as number);
 const settle = () => new Promise((r) => setImmediate(r));
 
@@ -105,14 +106,20 @@ describe('DynamicBatcher', () => {
     const third = batcher.submit(samples(20, 4), 4);
     const partial = batcher.submit(samples(30, 1), 1);
     clock.advance(100);
-    expect(runs.map((r) => rows(r.input))).toEqual([[0, 1, 2, 3], [10, 11, 12, 13]]); // two full batches, no third
+    expect(runs.map((r) => rows(r.input))).toEqual([
+      [0, 1, 2, 3],
+      [10, 11, 12, 13],
+    ]); // two full batches, no third
     runs[1]?.finish(); // the second ends first: outputs still reach their own request
     expect(rows(await second)).toEqual([10, 11, 12, 13]);
     await settle();
     expect(runs.map((r) => r.input.dims[0])).toEqual([4, 4, 4]); // the full one goes, the lone sample still waits
     runs[0]?.finish();
     runs[2]?.finish();
-    expect((await Promise.all([first, third])).map(rows)).toEqual([[0, 1, 2, 3], [20, 21, 22, 23]]);
+    expect((await Promise.all([first, third])).map(rows)).toEqual([
+      [0, 1, 2, 3],
+      [20, 21, 22, 23],
+    ]);
     await settle();
     expect(runs.map((r) => r.input.dims[0])).toEqual([4, 4, 4, 1]);
     runs[3]?.finish();
@@ -150,7 +157,8 @@ describe('DynamicBatcher', () => {
     runs[2]?.finish(); // large 7-9
     expect(rows(await large)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(rows(await small)).toEqual([500]);
-    const firstValues = (input: Float64Tensor) => Array.from({ length: input.dims[0] ?? 0 }, (_, i) => input.data[i * LEN]);
+    const firstValues = (input: Float64Tensor) =>
+      Array.from({ length: input.dims[0] ?? 0 }, (_, i) => input.data[i * LEN]);
     expect(runs.map((r) => firstValues(r.input))).toEqual([
       [0, 1, 2, 3],
       [500, 4, 5, 6],
@@ -170,7 +178,9 @@ describe('DynamicBatcher', () => {
     const kept = batcher.submit(samples(0, 4), 4); // running: no longer queued
     const queued = batcher.submit(samples(10, 5), 5);
     expect(batcher.queued).toBe(5);
-    expect(() => batcher.submit(samples(0, 1), 1)).toThrow(expect.objectContaining({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 } }));
+    expect(() => batcher.submit(samples(0, 1), 1)).toThrow(
+      expect.objectContaining({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 } }),
+    );
     runs[0]?.finish();
     await kept;
     await settle();

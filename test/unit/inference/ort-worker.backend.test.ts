@@ -23,7 +23,10 @@ describe('OrtWorkerBackend (ONNX Runtime sessions on a worker thread)', () => {
       expect(session.inputs).toEqual(local.inputs);
       const shared = sharedFloat64Array(inputs.length);
       shared.set(inputs);
-      const [fromShared, fromOrdinary] = await Promise.all([session.run({ data: shared, dims: [8, L, 1] }), session.run({ data: inputs, dims: [8, L, 1] })]);
+      const [fromShared, fromOrdinary] = await Promise.all([
+        session.run({ data: shared, dims: [8, L, 1] }),
+        session.run({ data: inputs, dims: [8, L, 1] }),
+      ]);
       expect(fromShared.dims).toEqual([8, 2]);
       expect(sameBits(fromShared.data, expected.data)).toBe(true);
       expect(sameBits(fromOrdinary.data, expected.data)).toBe(true);

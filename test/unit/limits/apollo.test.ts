@@ -109,20 +109,29 @@ describe('query limits in ApolloServer (executeOperation)', () => {
       expectServed(await run(defaults, '{ models { name versions { version } } }'));
     });
 
-    it.each(FRAGMENT_CYCLES)('circular fragments, %s: a 400 validation error, and the server keeps serving', async (_name, source) => {
-      const outcome = await run(defaults, source);
-      expect(outcome.status).toBe(400);
-      expect(outcome.errors.length).toBeGreaterThan(0);
-      for (const error of outcome.errors) {
-        expect(error.message).toMatch(/^Cannot spread fragment "\w+" within itself/);
-        expect(error.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
-      }
-      expect(leaksInternals(outcome.json)).toBe(false);
-    });
+    it.each(FRAGMENT_CYCLES)(
+      'circular fragments, %s: a 400 validation error, and the server keeps serving',
+      async (_name, source) => {
+        const outcome = await run(defaults, source);
+        expect(outcome.status).toBe(400);
+        expect(outcome.errors.length).toBeGreaterThan(0);
+        for (const error of outcome.errors) {
+          expect(error.message).toMatch(/^Cannot spread fragment "\w+" within itself/);
+          expect(error.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+        }
+        expect(leaksInternals(outcome.json)).toBe(false);
+      },
+    );
 
     it('for contrast: graphql-depth-limit in the same place turns a fragment cycle into an internal error', async () => {
       const silence = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-      const naive = new ApolloServer({ schema, rootValue, formatError, logger: silentLogger, validationRules: [depthLimit(8)] });
+      const naive = new ApolloServer({
+        schema,
+        rootValue,
+        formatError,
+        logger: silentLogger,
+        validationRules: [depthLimit(8)],
+      });
       try {
         const [, source] = FRAGMENT_CYCLES[0] ?? ['', ''];
         await expect(naive.executeOperation({ query: source })).rejects.toThrow('Internal server error');
@@ -140,7 +149,8 @@ describe('query limits in ApolloServer (executeOperation)', () => {
     });
 
     it('aliases through fragments count once per spread', async () => {
-      const source = 'query { models { ...F ...F ...F ...F } } fragment F on Model { a: name b: name c: defaultVersion }';
+      const source =
+        'query { models { ...F ...F ...F ...F } } fragment F on Model { a: name b: name c: defaultVersion }';
       expectRefused(await run(defaults, source), limitError('aliases', 10, 12));
     });
 
@@ -184,7 +194,9 @@ describe('query limits in ApolloServer (executeOperation)', () => {
       ]);
       const tokensOnly = await run(limitedServer(only({ maxTokens: 1000 })), source);
       expect(tokensOnly.status).toBe(400);
-      expect(tokensOnly.errors.map((error) => error.message)).toEqual(['Syntax Error: Document contains more that 1000 tokens. Parsing aborted.']);
+      expect(tokensOnly.errors.map((error) => error.message)).toEqual([
+        'Syntax Error: Document contains more that 1000 tokens. Parsing aborted.',
+      ]);
     });
 
     it('a 1 MB document is refused before lexing', async () => {
@@ -202,17 +214,37 @@ describe('query limits in ApolloServer (executeOperation)', () => {
     });
 
     it("nested introspection is still refused, by graphql's MaxIntrospectionDepthRule", async () => {
-      const outcome = await run(defaults, '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }');
+      const outcome = await run(
+        defaults,
+        '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+      );
       expect(outcome.status).toBe(400);
-      expect(outcome.errors).toEqual([{ message: 'Maximum introspection depth exceeded', locations: expect.any(Array), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+      expect(outcome.errors).toEqual([
+        {
+          message: 'Maximum introspection depth exceeded',
+          locations: expect.any(Array),
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
     });
   });
 
   describe('start-up', () => {
     it('refuses to start with a cost model naming a field the schema lacks', async () => {
-      const model: CostModel = { defaultFieldCost: 1, defaultListSize: 10, maxNodes: 100, fields: { 'Mutation.predcit': { cost: 100 } } };
-      const server = new ApolloServer({ schema, logger: silentLogger, plugins: [queryLimitsPlugin(DEFAULT_LIMITS, model)] });
-      await expect(server.start()).rejects.toThrow('Invalid query cost model:\n  - Mutation.predcit: no such field in the schema');
+      const model: CostModel = {
+        defaultFieldCost: 1,
+        defaultListSize: 10,
+        maxNodes: 100,
+        fields: { 'Mutation.predcit': { cost: 100 } },
+      };
+      const server = new ApolloServer({
+        schema,
+        logger: silentLogger,
+        plugins: [queryLimitsPlugin(DEFAULT_LIMITS, model)],
+      });
+      await expect(server.start()).rejects.toThrow(
+        'Invalid query cost model:\n  - Mutation.predcit: no such field in the schema',
+      );
     });
   });
 });

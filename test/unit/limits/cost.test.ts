@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
 import { buildGatewaySchema } from '../../../src/graphql/schema';
-import { costEstimator, costModelProblems, DEFAULT_COST_MODEL, estimateCost, type CostModel } from '../../../src/graphql/limits';
+import {
+  costEstimator,
+  costModelProblems,
+  DEFAULT_COST_MODEL,
+  estimateCost,
+  type CostModel,
+} from '../../../src/graphql/limits';
 import { doublingFragments, nestedQuery, schema } from './limits-test-kit';
 
 jest.mock('graphql-query-complexity', () => {
@@ -11,15 +17,26 @@ jest.mock('graphql-query-complexity', () => {
 });
 
 /** The estimate of the first (or the named) operation of a document under a cost model. */
-function estimate(source: string, variables?: Record<string, unknown>, model: CostModel = DEFAULT_COST_MODEL, name?: string) {
+function estimate(
+  source: string,
+  variables?: Record<string, unknown>,
+  model: CostModel = DEFAULT_COST_MODEL,
+  name?: string,
+) {
   const document = parse(source);
   const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (name === undefined || d.name?.value === name),
+    (d): d is OperationDefinitionNode =>
+      d.kind === 'OperationDefinition' && (name === undefined || d.name?.value === name),
   );
   if (operation === undefined) throw new Error('no operation');
   return estimateCost(schema, document, operation, variables, model);
 }
-const costOf = (source: string, variables?: Record<string, unknown>, model?: CostModel, name?: string): number | undefined => {
+const costOf = (
+  source: string,
+  variables?: Record<string, unknown>,
+  model?: CostModel,
+  name?: string,
+): number | undefined => {
   const result = estimate(source, variables, model, name);
   return result.kind === 'measured' ? result.cost : undefined;
 };
@@ -34,13 +51,19 @@ describe('cost estimate (graphql-query-complexity, field-level cost model)', () 
     expect(costOf(CATALOGUE)).toBe(566);
     expect(costOf(`mutation { ${predict('', 'model')} }`)).toBe(101);
     expect(costOf(`mutation { ${predict('', FULL_PREDICTION)} }`)).toBe(146);
-    const predictions = (n: number) => `mutation { ${Array.from({ length: n }, (_, i) => predict(`p${i}: `, 'model')).join(' ')} }`;
+    const predictions = (n: number) =>
+      `mutation { ${Array.from({ length: n }, (_, i) => predict(`p${i}: `, 'model')).join(' ')} }`;
     expect(costOf(predictions(9))).toBe(909);
     expect(costOf(predictions(10))).toBe(1010);
   });
 
   it("adds a field's own cost to its selection's cost times its list size", () => {
-    const model: CostModel = { defaultFieldCost: 1, defaultListSize: 3, maxNodes: 1000, fields: { 'Query.models': { cost: 7, listSize: 4 } } };
+    const model: CostModel = {
+      defaultFieldCost: 1,
+      defaultListSize: 3,
+      maxNodes: 1000,
+      fields: { 'Query.models': { cost: 7, listSize: 4 } },
+    };
     expect(costOf('{ models { name } }', undefined, model)).toBe(7 + 4 * 1);
     expect(costOf('{ models { name versions { version } } }', undefined, model)).toBe(7 + 4 * (1 + (1 + 3 * 1)));
     expect(costOf('{ model(name: "x") { versions { labels } } }', undefined, model)).toBe(1 + 1 * (1 + 3 * 1)); // labels: scalars, no multiplier
@@ -49,7 +72,9 @@ describe('cost estimate (graphql-query-complexity, field-level cost model)', () 
   it('prices __typename at 0 and introspection flat, so the standard introspection query costs 1', () => {
     expect(costOf('{ models { __typename } }')).toBe(1);
     expect(costOf('{ __typename }')).toBe(0);
-    expect(costOf(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true }))).toBe(1);
+    expect(
+      costOf(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true })),
+    ).toBe(1);
   });
 
   it('counts only what the variables include (@include, @skip), with variable defaults', () => {
@@ -106,7 +131,12 @@ describe('cost estimate (graphql-query-complexity, field-level cost model)', () 
       defaultFieldCost: -1,
       defaultListSize: 10,
       maxNodes: 0,
-      fields: { 'Mutation.predcit': { cost: 100 }, 'Model.name': { listSize: 3 }, 'Query.models': { cost: Number.NaN }, Nope: {} },
+      fields: {
+        'Mutation.predcit': { cost: 100 },
+        'Model.name': { listSize: 3 },
+        'Query.models': { cost: Number.NaN },
+        Nope: {},
+      },
     };
     expect(costModelProblems(schema, bad)).toEqual([
       'defaultFieldCost: must be a finite number >= 0, got -1',

@@ -46,25 +46,35 @@ describe('depth limit rule (graphql.validate)', () => {
       '{ __schema { types { fields { name } } } models { name } }',
       nestedQuery(7),
     ];
-    for (const source of documents) expect({ source, depth: depthOf(source) }).toEqual({ source, depth: libraryDepth(source) });
+    for (const source of documents)
+      expect({ source, depth: depthOf(source) }).toEqual({ source, depth: libraryDepth(source) });
   });
 
   it('adds no depth for fragments and inline fragments, and follows them to their fields', () => {
     expect(depthOf('{ models { ... on Model { name } } }')).toBe(1);
-    expect(depthOf('{ models { ...M } } fragment M on Model { versions { ...V } } fragment V on ModelVersion { model { name } }')).toBe(3);
+    expect(
+      depthOf(
+        '{ models { ...M } } fragment M on Model { versions { ...V } } fragment V on ModelVersion { model { name } }',
+      ),
+    ).toBe(3);
   });
 
   it('measures depth through nested fragments: 8 levels pass, 9 are refused', () => {
     const chain = (levels: number): string => {
       const fragments = Array.from({ length: levels - 1 }, (_, i) =>
-        i % 2 === 0 ? `fragment F${i} on Model { versions { ...F${i + 1} } }` : `fragment F${i} on ModelVersion { model { ...F${i + 1} } }`,
+        i % 2 === 0
+          ? `fragment F${i} on Model { versions { ...F${i + 1} } }`
+          : `fragment F${i} on ModelVersion { model { ...F${i + 1} } }`,
       );
       const last = levels - 1;
-      const leaf = last % 2 === 0 ? `fragment F${last} on Model { name }` : `fragment F${last} on ModelVersion { version }`;
+      const leaf =
+        last % 2 === 0 ? `fragment F${last} on Model { name }` : `fragment F${last} on ModelVersion { version }`;
       return `query { models { ...F0 } } ${fragments.join(' ')} ${leaf}`;
     };
     expect(validateWithLimits(chain(8), only({ maxDepth: 8 }))).toEqual([]);
-    expect(validateWithLimits(chain(9), only({ maxDepth: 8 })).map((e) => e.message)).toEqual(['Query depth 9 exceeds the limit of 8.']);
+    expect(validateWithLimits(chain(9), only({ maxDepth: 8 })).map((e) => e.message)).toEqual([
+      'Query depth 9 exceeds the limit of 8.',
+    ]);
   });
 
   it('does not count introspection fields or what they select, so the standard introspection query has depth 0', () => {
@@ -74,12 +84,15 @@ describe('depth limit rule (graphql.validate)', () => {
     expect(validateWithLimits(getIntrospectionQuery(), only({ maxDepth: 1 }))).toEqual([]);
   });
 
-  it.each(FRAGMENT_CYCLES)('leaves a fragment cycle (%s) to NoFragmentCyclesRule, without crashing', (_name, source) => {
-    const errors = validateWithLimits(source, only({ maxDepth: 2 }));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((error) => error.message.startsWith('Cannot spread fragment'))).toBe(true);
-    expect(measureOperations(parse(source), operationDepth)).toBeUndefined();
-  });
+  it.each(FRAGMENT_CYCLES)(
+    'leaves a fragment cycle (%s) to NoFragmentCyclesRule, without crashing',
+    (_name, source) => {
+      const errors = validateWithLimits(source, only({ maxDepth: 2 }));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((error) => error.message.startsWith('Cannot spread fragment'))).toBe(true);
+      expect(measureOperations(parse(source), operationDepth)).toBeUndefined();
+    },
+  );
 
   it('ignores a spread of an unknown fragment, which KnownFragmentNamesRule reports', () => {
     const errors = validateWithLimits('{ models { name ...Nope } }', only({ maxDepth: 1 }));
@@ -110,7 +123,9 @@ describe('depth limit rule (graphql.validate)', () => {
   it('reports each operation over the limit, located at that operation', () => {
     const source = `query Shallow { models { name } }\nquery Deep ${nestedQuery(4)}`;
     const errors = validate(schema, parse(source), [depthLimitRule(3)]);
-    expect(errors.map((error) => [error.message, error.locations])).toEqual([['Query depth 4 exceeds the limit of 3.', [{ line: 2, column: 1 }]]]);
+    expect(errors.map((error) => [error.message, error.locations])).toEqual([
+      ['Query depth 4 exceeds the limit of 3.', [{ line: 2, column: 1 }]],
+    ]);
   });
 
   it('for contrast: graphql-depth-limit overflows the stack on a fragment cycle, which is why it is not used', () => {

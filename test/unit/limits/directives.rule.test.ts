@@ -4,14 +4,18 @@ import { directiveCount } from '../../../src/graphql/limits/directives.rule';
 import { measureOperations } from '../../../src/graphql/limits/operation-measure';
 import { directiveFlood, only, schema, validateWithLimits } from './limits-test-kit';
 
-const directivesOf = (source: string): number | undefined => measureOperations(parse(source), directiveCount)?.[0]?.value;
+const directivesOf = (source: string): number | undefined =>
+  measureOperations(parse(source), directiveCount)?.[0]?.value;
 
 describe('directive limit rule (graphql.validate)', () => {
   it('accepts 10 directives and refuses 11, naming both counts', () => {
     expect(validateWithLimits(directiveFlood(10), only({ maxDirectives: 10 }))).toEqual([]);
     const errors = validateWithLimits(directiveFlood(11), only({ maxDirectives: 10 }));
     expect(errors.map((error) => [error.message, error.extensions])).toEqual([
-      ['Query directive count 11 exceeds the limit of 10.', { code: 'QUERY_LIMIT_EXCEEDED', limit: 'directives', max: 10, actual: 11 }],
+      [
+        'Query directive count 11 exceeds the limit of 10.',
+        { code: 'QUERY_LIMIT_EXCEEDED', limit: 'directives', max: 10, actual: 11 },
+      ],
     ]);
   });
 
@@ -30,7 +34,9 @@ describe('directive limit rule (graphql.validate)', () => {
 
   it('refuses a flood of 1000 @include(if: true), counting every one', () => {
     const errors = validate(schema, parse(directiveFlood(1000)), [directiveLimitRule(10)]);
-    expect(errors.map((error) => error.extensions)).toEqual([{ code: 'QUERY_LIMIT_EXCEEDED', limit: 'directives', max: 10, actual: 1000 }]);
+    expect(errors.map((error) => error.extensions)).toEqual([
+      { code: 'QUERY_LIMIT_EXCEEDED', limit: 'directives', max: 10, actual: 1000 },
+    ]);
   });
 
   it("refuses 150 @include(if: true), which graphql's own rules accept", () => {
@@ -40,9 +46,18 @@ describe('directive limit rule (graphql.validate)', () => {
     ]);
   });
 
-  it('adds its report to graphql\'s for 1000 @include on one field, which graphql reports as repeated', () => {
-    const errors = validateWithLimits(`{ models { name ${'@include(if: true) '.repeat(1000)}} }`, only({ maxDirectives: 10 }));
-    expect(errors.some((error) => error.message === 'The directive "@include" can only be used once at this location.')).toBe(true);
-    expect(errors.filter((error) => error.extensions['code'] === 'QUERY_LIMIT_EXCEEDED').map((error) => error.extensions['actual'])).toEqual([1000]);
+  it("adds its report to graphql's for 1000 @include on one field, which graphql reports as repeated", () => {
+    const errors = validateWithLimits(
+      `{ models { name ${'@include(if: true) '.repeat(1000)}} }`,
+      only({ maxDirectives: 10 }),
+    );
+    expect(
+      errors.some((error) => error.message === 'The directive "@include" can only be used once at this location.'),
+    ).toBe(true);
+    expect(
+      errors
+        .filter((error) => error.extensions['code'] === 'QUERY_LIMIT_EXCEEDED')
+        .map((error) => error.extensions['actual']),
+    ).toEqual([1000]);
   });
 });

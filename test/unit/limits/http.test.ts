@@ -20,7 +20,10 @@ const apollo = new ApolloServer({
   includeStacktraceInErrorResponses: false,
   validationRules: wiring.validationRules,
   parseOptions: wiring.parseOptions,
-  plugins: [wiring.plugin, { requestDidStart: async () => ({ didResolveSource: async ({ source }) => void reachedApollo.push(source) }) }],
+  plugins: [
+    wiring.plugin,
+    { requestDidStart: async () => ({ didResolveSource: async ({ source }) => void reachedApollo.push(source) }) },
+  ],
 });
 const server = http.createServer();
 let url = '';
@@ -42,7 +45,11 @@ afterAll(async () => {
 beforeEach(() => void (reachedApollo.length = 0));
 
 async function post(body: unknown): Promise<{ status: number; body: { data?: unknown; errors?: unknown[] } }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: unknown[] } };
 }
 
@@ -85,10 +92,13 @@ describe('queryLimitsMiddleware over HTTP', () => {
   });
 
   it('checks the query string of a GET request too', async () => {
-    const get = (query: string) => fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const get = (query: string) =>
+      fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
     const refused = await get(`{ models { name } }#`.padEnd(10_001, 'x'));
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'documentSize', actual: 10_001 } }] });
+    expect(await refused.json()).toMatchObject({
+      errors: [{ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'documentSize', actual: 10_001 } }],
+    });
     const served = await get('{ models { name } }');
     expect(served.status).toBe(200);
   });
@@ -96,7 +106,9 @@ describe('queryLimitsMiddleware over HTTP', () => {
   it('checks every entry of a batch', async () => {
     const { status, body } = await post([{ query: '{ models { name } }' }, { query: withTokens(1001) }]);
     expect(status).toBe(400);
-    expect(body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ limit: 'tokens', actual: 1001 }) })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ limit: 'tokens', actual: 1001 }) }),
+    ]);
   });
 
   it('leaves a body without a query string to Apollo', async () => {
@@ -108,10 +120,14 @@ describe('queryLimitsMiddleware over HTTP', () => {
   it('validation-rule and cost limits reach HTTP clients as 400 with their details', async () => {
     const aliases = await post({ query: aliasedQuery(11) });
     expect(aliases.status).toBe(400);
-    expect(aliases.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'aliases', max: 10, actual: 11 } })]);
+    expect(aliases.body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'aliases', max: 10, actual: 11 } }),
+    ]);
     const predictions = Array.from({ length: 10 }, (_, i) => `p${i}: predict(model: "m", file: 1) { model }`).join(' ');
     const cost = await post({ query: `mutation { ${predictions} }` });
     expect(cost.status).toBe(400);
-    expect(cost.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'cost', max: 1000, actual: 1010 } })]);
+    expect(cost.body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'cost', max: 1000, actual: 1010 } }),
+    ]);
   });
 });

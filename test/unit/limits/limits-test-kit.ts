@@ -3,7 +3,15 @@
  * configures it (plus the limits), and document builders.
  */
 import { ApolloServer, type GraphQLResponse } from '@apollo/server';
-import { buildSchema, getIntrospectionQuery, GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
+import {
+  buildSchema,
+  getIntrospectionQuery,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLFormattedError,
+} from 'graphql';
 import pino from 'pino';
 import { createFormatError } from '../../../src/errors/format-error';
 import { createQueryLimits, limitValidationRules, type CostModel, type QueryLimits } from '../../../src/graphql/limits';
@@ -14,8 +22,17 @@ import { createQueryLimits, limitValidationRules, type CostModel, type QueryLimi
  */
 export const API_SDL = /* GraphQL */ `
   scalar Upload
-  enum ModelVersionState { FAILED LOADING READY UNLOADED }
-  type TensorSpec { name: String! dtype: String! shape: [Int]! }
+  enum ModelVersionState {
+    FAILED
+    LOADING
+    READY
+    UNLOADED
+  }
+  type TensorSpec {
+    name: String!
+    dtype: String!
+    shape: [Int]!
+  }
   type ModelVersion {
     version: Int!
     description: String!
@@ -29,8 +46,17 @@ export const API_SDL = /* GraphQL */ `
     sizeBytes: Int!
     model: Model!
   }
-  type Model { name: String! defaultVersion: Int! versions: [ModelVersion!]! }
-  type SamplePrediction { id: String! index: Int! label: String! probabilities: [Float!]! }
+  type Model {
+    name: String!
+    defaultVersion: Int!
+    versions: [ModelVersion!]!
+  }
+  type SamplePrediction {
+    id: String!
+    index: Int!
+    label: String!
+    probabilities: [Float!]!
+  }
   type Prediction {
     model: String!
     version: Int!
@@ -39,8 +65,13 @@ export const API_SDL = /* GraphQL */ `
     shape: [Int!]!
     samples: [SamplePrediction!]!
   }
-  type Query { models: [Model!]! model(name: String!): Model }
-  type Mutation { predict(model: String!, version: Int, file: Upload!): Prediction! }
+  type Query {
+    models: [Model!]!
+    model(name: String!): Model
+  }
+  type Mutation {
+    predict(model: String!, version: Int, file: Upload!): Prediction!
+  }
 `;
 
 export const schema = buildSchema(API_SDL);
@@ -57,7 +88,15 @@ export const DEFAULT_LIMITS: QueryLimits = Object.freeze({
 
 /** Every limit out of the way but those given: each limit tested on its own. */
 export function only(limits: Partial<QueryLimits>): QueryLimits {
-  return { maxDepth: 1000, maxCost: 1e12, maxAliases: 100_000, maxDirectives: 100_000, maxTokens: 1_000_000, maxDocumentBytes: 10_000_000, ...limits };
+  return {
+    maxDepth: 1000,
+    maxCost: 1e12,
+    maxAliases: 100_000,
+    maxDirectives: 100_000,
+    maxTokens: 1_000_000,
+    maxDocumentBytes: 10_000_000,
+    ...limits,
+  };
 }
 
 /** graphql's own rules plus the limit rules, as Apollo runs them (one validation pass). */
@@ -127,7 +166,12 @@ export async function run(server: ApolloServer, query: string, variables?: Recor
   const response: GraphQLResponse = await server.executeOperation({ query, ...(variables && { variables }) });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   const { data, errors } = response.body.singleResult;
-  return { status: response.http.status ?? 200, data, errors: errors ?? [], json: JSON.stringify(response.body.singleResult) };
+  return {
+    status: response.http.status ?? 200,
+    data,
+    errors: errors ?? [],
+    json: JSON.stringify(response.body.singleResult),
+  };
 }
 
 /** `{ models { versions { model { versions { ... { name | version } } } } } }` of exactly `depth` (≥ 1). */
@@ -154,7 +198,8 @@ export function limitError(limit: string, max: number, actual: number | null) {
 }
 
 /** Whether a serialised response shows a stack frame or a file path. */
-export const leaksInternals = (json: string): boolean => /\bat \S+ \(|\.ts:\d+|\.js:\d+|node_modules|stacktrace/.test(json);
+export const leaksInternals = (json: string): boolean =>
+  /\bat \S+ \(|\.ts:\d+|\.js:\d+|node_modules|stacktrace/.test(json);
 
 /**
  * `levels` fragments on Model that each spread the next twice, the last selecting `leaf`: small to write, 2^levels
@@ -177,4 +222,5 @@ export const FRAGMENT_CYCLES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** The standard introspection query of graphql-js (what GraphiQL and Apollo Sandbox send), with descriptions. */
-export const getIntrospectionQueryText = (): string => getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });
+export const getIntrospectionQueryText = (): string =>
+  getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });

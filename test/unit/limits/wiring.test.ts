@@ -1,11 +1,24 @@
 import { loadConfig } from '../../../src/config/config';
-import { createQueryLimits, DEFAULT_COST_MODEL, limitParseOptions, limitValidationRules, queryLimitsOf } from '../../../src/graphql/limits';
+import {
+  createQueryLimits,
+  DEFAULT_COST_MODEL,
+  limitParseOptions,
+  limitValidationRules,
+  queryLimitsOf,
+} from '../../../src/graphql/limits';
 import { DEFAULT_LIMITS } from './limits-test-kit';
 
 describe('wiring', () => {
   it('queryLimitsOf takes the six document limits from the configuration (defaults 8, 1000, 10, 10, 1000, 10000)', () => {
     expect(queryLimitsOf(loadConfig({}, '/srv/app').limits)).toEqual(DEFAULT_LIMITS);
-    const env = { MAX_QUERY_DEPTH: '3', MAX_QUERY_COST: '50', MAX_ALIASES: '0', MAX_DIRECTIVES: '1', MAX_TOKENS: '100', MAX_DOCUMENT_BYTES: '500' };
+    const env = {
+      MAX_QUERY_DEPTH: '3',
+      MAX_QUERY_COST: '50',
+      MAX_ALIASES: '0',
+      MAX_DIRECTIVES: '1',
+      MAX_TOKENS: '100',
+      MAX_DOCUMENT_BYTES: '500',
+    };
     expect(queryLimitsOf(loadConfig(env, '/srv/app').limits)).toEqual({
       maxDepth: 3,
       maxCost: 50,

@@ -44,16 +44,30 @@ describe('DriftWindow', () => {
 
 describe('signalStatistics', () => {
   it('computes mean, population standard deviation, minimum and maximum', () => {
-    expect(signalStatistics(Float64Array.from([1, 2, 3, 4]))).toEqual({ mean: 2.5, std: Math.sqrt(1.25), min: 1, max: 4 });
+    expect(signalStatistics(Float64Array.from([1, 2, 3, 4]))).toEqual({
+      mean: 2.5,
+      std: Math.sqrt(1.25),
+      min: 1,
+      max: 4,
+    });
   });
 });
 
 describe('referenceStatisticsOf', () => {
   it('reads a manifest’s reference statistics, and nothing from a manifest without valid ones', () => {
     const histogram = { binEdges: [null, 0, null], proportions: [0.5, 0.5] };
-    const manifest = { referenceStatistics: { inputs: { mean: { mean: 0, std: 1, ...histogram } }, outputs: { classMix: [0.5, 0.5], confidence: histogram } } };
+    const manifest = {
+      referenceStatistics: {
+        inputs: { mean: { mean: 0, std: 1, ...histogram } },
+        outputs: { classMix: [0.5, 0.5], confidence: histogram },
+      },
+    };
     expect(referenceStatisticsOf(manifest)?.inputs['mean']?.proportions).toEqual([0.5, 0.5]);
     expect(referenceStatisticsOf({})).toBeUndefined();
-    expect(referenceStatisticsOf({ referenceStatistics: { inputs: { mean: { mean: 0, std: 1, binEdges: [null, null], proportions: [0.5, 0.5] } } } })).toBeUndefined();
+    expect(
+      referenceStatisticsOf({
+        referenceStatistics: { inputs: { mean: { mean: 0, std: 1, binEdges: [null, null], proportions: [0.5, 0.5] } } },
+      }),
+    ).toBeUndefined();
   });
 });

@@ -21,11 +21,21 @@ const LABELS_DIFFER = 'labels differ from the previous version';
 describe('contractChanges', () => {
   it('finds no change when the draft leaves the contract out', () => {
     expect(contractChanges(previous, {})).toEqual([]);
-    expect(contractChanges(previous, { inputs: null, outputs: null, labels: null, description: 'new text', maxBatchSize: 4 })).toEqual([]);
+    expect(
+      contractChanges(previous, {
+        inputs: null,
+        outputs: null,
+        labels: null,
+        description: 'new text',
+        maxBatchSize: 4,
+      }),
+    ).toEqual([]);
   });
 
   it('finds no change when the draft repeats the contract, whatever the symbol of a dynamic dimension', () => {
-    expect(contractChanges(previous, { inputs: previous.inputs, outputs: previous.outputs, labels: previous.labels })).toEqual([]);
+    expect(
+      contractChanges(previous, { inputs: previous.inputs, outputs: previous.outputs, labels: previous.labels }),
+    ).toEqual([]);
     expect(
       contractChanges(previous, {
         inputs: [{ name: 'signal', dtype: 'float64', shape: ['batch', 4, 1] }],
@@ -42,7 +52,10 @@ describe('contractChanges', () => {
       [{ name: 'signal', dtype: 'float64', shape: ['N', 5, 1] }],
       [{ name: 'signal', dtype: 'float64', shape: ['N', 4] }],
       [{ name: 'signal', dtype: 'float64', shape: ['N', 'L', 1] }],
-      [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }, { name: 'extra', dtype: 'float64', shape: ['N', 1] }],
+      [
+        { name: 'signal', dtype: 'float64', shape: ['N', 4, 1] },
+        { name: 'extra', dtype: 'float64', shape: ['N', 1] },
+      ],
     ] as const) {
       expect(contractChanges(previous, { inputs })).toEqual([INPUTS_DIFFER]);
     }
@@ -79,7 +92,9 @@ describe('draftFields', () => {
   it('takes every field the draft gives over the previous manifest', () => {
     const inputs = [{ name: 'signal', dtype: 'float64', shape: ['batch', 4, 1] }] as const;
     const outputs = [{ name: 'probabilities', dtype: 'float64', shape: ['batch', 2] }] as const;
-    expect(draftFields({ description: 'second version', inputs, outputs, labels: ['a', 'b'], maxBatchSize: 8 }, previous)).toEqual({
+    expect(
+      draftFields({ description: 'second version', inputs, outputs, labels: ['a', 'b'], maxBatchSize: 8 }, previous),
+    ).toEqual({
       description: 'second version',
       inputs,
       outputs,
@@ -97,8 +112,13 @@ describe('draftFields', () => {
       maxBatchSize: 16,
     };
     expect(draftFields({}, previous)).toEqual(expected);
-    expect(draftFields({ description: null, inputs: null, outputs: null, labels: null, maxBatchSize: null }, previous)).toEqual(expected);
-    expect(draftFields({ description: 'second version', maxBatchSize: null }, previous)).toEqual({ ...expected, description: 'second version' });
+    expect(
+      draftFields({ description: null, inputs: null, outputs: null, labels: null, maxBatchSize: null }, previous),
+    ).toEqual(expected);
+    expect(draftFields({ description: 'second version', maxBatchSize: null }, previous)).toEqual({
+      ...expected,
+      description: 'second version',
+    });
   });
 
   it('keeps an empty description the draft gives rather than the previous one', () => {

@@ -18,8 +18,14 @@ describe('planRoom', () => {
   it('evicts nothing when the incoming version fits', async () => {
     const [a, b] = [await loaded(1, 4), await loaded(2, 4)];
     const incoming = fakeVersion(3);
-    expect(planRoom({ maxResidentVersions: 3, maxResidentBytes: 0 }, [a, b], incoming, 4 * MiB)).toEqual({ fits: true, evict: [] });
-    expect(planRoom({ maxResidentVersions: 0, maxResidentBytes: 12 * MiB }, [a, b], incoming, 4 * MiB)).toEqual({ fits: true, evict: [] });
+    expect(planRoom({ maxResidentVersions: 3, maxResidentBytes: 0 }, [a, b], incoming, 4 * MiB)).toEqual({
+      fits: true,
+      evict: [],
+    });
+    expect(planRoom({ maxResidentVersions: 0, maxResidentBytes: 12 * MiB }, [a, b], incoming, 4 * MiB)).toEqual({
+      fits: true,
+      evict: [],
+    });
   });
 
   it('evicts the least recently used idle versions first, only as many as needed', async () => {
@@ -49,11 +55,17 @@ describe('planRoom', () => {
   it('refuses a version larger than the whole budget without evicting anything', async () => {
     const a = await loaded(1, 4);
     const plan = planRoom({ maxResidentVersions: 0, maxResidentBytes: 8 * MiB }, [a], fakeVersion(2), 9 * MiB);
-    expect(plan).toEqual({ fits: false, reason: `it needs about ${9 * MiB} bytes, more than the whole budget of ${8 * MiB}` });
+    expect(plan).toEqual({
+      fits: false,
+      reason: `it needs about ${9 * MiB} bytes, more than the whole budget of ${8 * MiB}`,
+    });
   });
 
   it('does not count the incoming version against itself when it is already resident', async () => {
     const a = await loaded(1, 4);
-    expect(planRoom({ maxResidentVersions: 1, maxResidentBytes: 4 * MiB }, [a], a, 4 * MiB)).toEqual({ fits: true, evict: [] });
+    expect(planRoom({ maxResidentVersions: 1, maxResidentBytes: 4 * MiB }, [a], a, 4 * MiB)).toEqual({
+      fits: true,
+      evict: [],
+    });
   });
 });

@@ -2,7 +2,13 @@ import { Role } from '../../../src/auth/role';
 import type { NewApiKey } from '../../../src/store/api-key.repository';
 import { openInMemoryStore, type Store } from '../../../src/store/store';
 
-const ci: NewApiKey = { name: 'ci', role: Role.PREDICTOR, keyHash: 'a'.repeat(64), createdAt: 1000, createdBy: 'user:admin' };
+const ci: NewApiKey = {
+  name: 'ci',
+  role: Role.PREDICTOR,
+  keyHash: 'a'.repeat(64),
+  createdAt: 1000,
+  createdBy: 'user:admin',
+};
 
 describe('ApiKeyRepository', () => {
   let store: Store;
@@ -15,7 +21,15 @@ describe('ApiKeyRepository', () => {
 
   it('creates a key and finds it by hash while unrevoked, and by id always', () => {
     const key = store.apiKeys.create(ci);
-    expect(key).toEqual({ id: expect.any(String), name: 'ci', role: Role.PREDICTOR, createdAt: 1000, createdBy: 'user:admin', revokedAt: null, lastUsedAt: null });
+    expect(key).toEqual({
+      id: expect.any(String),
+      name: 'ci',
+      role: Role.PREDICTOR,
+      createdAt: 1000,
+      createdBy: 'user:admin',
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(store.apiKeys.findActiveByHash(ci.keyHash)).toEqual(key);
     expect(store.apiKeys.findActiveByHash('b'.repeat(64))).toBeUndefined();
     expect(store.apiKeys.revoke(key.id, 2000)).toBe(true);

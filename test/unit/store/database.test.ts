@@ -7,7 +7,10 @@ import { DATABASE_FILE, openDatabase, openInMemoryDatabase } from '../../../src/
 import { migrate, MIGRATIONS, type Migration } from '../../../src/store/migrations';
 
 const tables = (db: BetterSqlite3.Database): string[] =>
-  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((row) => row.name);
+  db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => row.name);
 
 describe('openDatabase', () => {
   let root: string;
@@ -45,8 +48,22 @@ describe('openDatabase', () => {
   it('migrates once: opening the same file twice keeps schema and data', () => {
     const first = openDatabase(root);
     expect(first.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(first)).toEqual(['api_keys', 'model_alias_history', 'model_comparisons', 'model_events', 'model_metrics', 'model_traffic_policies', 'model_versions', 'refresh_tokens', 'users']);
-    first.prepare("INSERT INTO users (id, username, password_hash, role, created_at) VALUES ('u1', 'alice', 'h', 'VIEWER', 1)").run();
+    expect(tables(first)).toEqual([
+      'api_keys',
+      'model_alias_history',
+      'model_comparisons',
+      'model_events',
+      'model_metrics',
+      'model_traffic_policies',
+      'model_versions',
+      'refresh_tokens',
+      'users',
+    ]);
+    first
+      .prepare(
+        "INSERT INTO users (id, username, password_hash, role, created_at) VALUES ('u1', 'alice', 'h', 'VIEWER', 1)",
+      )
+      .run();
     first.close();
     const second = openDatabase(root);
     try {
@@ -80,7 +97,10 @@ describe('migrate', () => {
   it('rolls a failing migration back entirely, version included', () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db, [step(1, 'CREATE TABLE a (x INTEGER)')]);
-    const broken = [step(1, 'CREATE TABLE a (x INTEGER)'), step(2, 'CREATE TABLE b (y INTEGER); CREATE TABLE a (z INTEGER)')];
+    const broken = [
+      step(1, 'CREATE TABLE a (x INTEGER)'),
+      step(2, 'CREATE TABLE b (y INTEGER); CREATE TABLE a (z INTEGER)'),
+    ];
     expect(() => migrate(db, broken)).toThrow(/already exists/);
     expect(tables(db)).toEqual(['a']);
     expect(db.pragma('user_version', { simple: true })).toBe(1);

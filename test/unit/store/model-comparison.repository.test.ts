@@ -23,8 +23,22 @@ describe('model comparisons', () => {
   it('accumulates every sum of a pair across calls, updatedAt being the latest call', () => {
     const { modelComparisons: comparisons, close } = openInMemoryStore();
     comparisons.add(sample(), 100);
-    comparisons.add(sample({ samples: 2, agreed: 2, valuesCompared: 4, absDifferenceSum: 0.25, candidateMs: 1, baselineMs: 0.5 }), 200);
-    comparisons.add(sample({ samples: 0, agreed: 0, valuesCompared: 0, absDifferenceSum: 0, candidateMs: 0, baselineMs: 3, failures: 1 }), 300);
+    comparisons.add(
+      sample({ samples: 2, agreed: 2, valuesCompared: 4, absDifferenceSum: 0.25, candidateMs: 1, baselineMs: 0.5 }),
+      200,
+    );
+    comparisons.add(
+      sample({
+        samples: 0,
+        agreed: 0,
+        valuesCompared: 0,
+        absDifferenceSum: 0,
+        candidateMs: 0,
+        baselineMs: 3,
+        failures: 1,
+      }),
+      300,
+    );
     expect(comparisons.list('m')).toEqual([
       {
         model: 'm',
@@ -93,7 +107,18 @@ describe('store comparison ledger', () => {
     const [row, ...rest] = ledger.list('m');
     expect(rest).toEqual([]);
     expect(row?.updatedAt).toBeInstanceOf(Date);
-    expect(row).toEqual({ ...sample({ requests: 2, samples: 8, agreed: 6, valuesCompared: 16, absDifferenceSum: 1, candidateMs: 4.5, baselineMs: 3 }), updatedAt: new Date(1_700_000_005_000) });
+    expect(row).toEqual({
+      ...sample({
+        requests: 2,
+        samples: 8,
+        agreed: 6,
+        valuesCompared: 16,
+        absDifferenceSum: 1,
+        candidateMs: 4.5,
+        baselineMs: 3,
+      }),
+      updatedAt: new Date(1_700_000_005_000),
+    });
     store.close();
   });
 });

@@ -2,7 +2,11 @@ import { storeMetricsHistory } from '../../../src/store/model-registry.state';
 import { openInMemoryStore } from '../../../src/store/store';
 
 const MINUTE = 60_000;
-const request = (at: number, seconds: number, extra: Partial<{ version: number; failed: boolean; samples: number; operation: string }> = {}) => ({
+const request = (
+  at: number,
+  seconds: number,
+  extra: Partial<{ version: number; failed: boolean; samples: number; operation: string }> = {},
+) => ({
   model: 'm',
   version: 1,
   operation: 'predict',
@@ -21,9 +25,36 @@ describe('model metrics history', () => {
     modelMetrics.add(request(11 * MINUTE, 0.25));
     modelMetrics.add(request(11 * MINUTE, 0.75, { version: 2 }));
     expect(modelMetrics.list('m', 0)).toEqual([
-      { minute: 10 * MINUTE, version: 1, operation: 'predict', requests: 2, errors: 1, samples: 5, durationSum: 2, durationMax: 1.5 },
-      { minute: 11 * MINUTE, version: 1, operation: 'predict', requests: 1, errors: 0, samples: 2, durationSum: 0.25, durationMax: 0.25 },
-      { minute: 11 * MINUTE, version: 2, operation: 'predict', requests: 1, errors: 0, samples: 2, durationSum: 0.75, durationMax: 0.75 },
+      {
+        minute: 10 * MINUTE,
+        version: 1,
+        operation: 'predict',
+        requests: 2,
+        errors: 1,
+        samples: 5,
+        durationSum: 2,
+        durationMax: 1.5,
+      },
+      {
+        minute: 11 * MINUTE,
+        version: 1,
+        operation: 'predict',
+        requests: 1,
+        errors: 0,
+        samples: 2,
+        durationSum: 0.25,
+        durationMax: 0.25,
+      },
+      {
+        minute: 11 * MINUTE,
+        version: 2,
+        operation: 'predict',
+        requests: 1,
+        errors: 0,
+        samples: 2,
+        durationSum: 0.75,
+        durationMax: 0.75,
+      },
     ]);
     expect(modelMetrics.list('m', 11 * MINUTE + 30_000, 2).map((b) => b.version)).toEqual([2]);
     expect(modelMetrics.list('other', 0)).toEqual([]);

@@ -44,7 +44,12 @@ describe('model versions', () => {
       registeredAt: 2_000,
       registeredBy: 'user:b',
     });
-    expect(versions.recordIfAbsent(entry({ model: 'other', version: 1, sha256: SHA_B, sizeBytes: 7, actor: 'system' }), 3_000)).toEqual({
+    expect(
+      versions.recordIfAbsent(
+        entry({ model: 'other', version: 1, sha256: SHA_B, sizeBytes: 7, actor: 'system' }),
+        3_000,
+      ),
+    ).toEqual({
       sha256: SHA_B,
       sizeBytes: 7,
       registeredAt: 3_000,

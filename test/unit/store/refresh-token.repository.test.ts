@@ -33,7 +33,15 @@ describe('RefreshTokenRepository', () => {
 
   it('stores a token by hash and finds it again', () => {
     const inserted = store.refreshTokens.insert(token({}));
-    expect(inserted).toEqual({ id: expect.any(String), familyId: 'family-1', userId: alice, createdAt: 1000, expiresAt: 10_000, usedAt: null, revokedAt: null });
+    expect(inserted).toEqual({
+      id: expect.any(String),
+      familyId: 'family-1',
+      userId: alice,
+      createdAt: 1000,
+      expiresAt: 10_000,
+      usedAt: null,
+      revokedAt: null,
+    });
     expect(store.refreshTokens.findByHash('hash-1')).toEqual(inserted);
     expect(store.refreshTokens.findByHash('hash-2')).toBeUndefined();
   });
@@ -96,7 +104,13 @@ describe('RefreshTokenRepository across two connections to one file', () => {
     const two = openStore(dir);
     try {
       const userId = addUser(one, 'alice');
-      const { id } = one.refreshTokens.insert({ familyId: 'f', userId, tokenHash: 'h', createdAt: 0, expiresAt: 10_000 });
+      const { id } = one.refreshTokens.insert({
+        familyId: 'f',
+        userId,
+        tokenHash: 'h',
+        createdAt: 0,
+        expiresAt: 10_000,
+      });
       // Both connections see an unused token, as two gateway processes would before either writes.
       expect(one.refreshTokens.findByHash('h')?.usedAt).toBeNull();
       expect(two.refreshTokens.findByHash('h')?.usedAt).toBeNull();

@@ -43,9 +43,13 @@ describe('traffic policies', () => {
   it('refuses a canary percent above 100 and keeps the previous policy', () => {
     const { trafficPolicies: policies, close } = openInMemoryStore();
     policies.set('m', { canary: { version: 3, percent: 10 }, shadow: null }, 10, 'user:a');
-    expect(() => policies.set('m', { canary: { version: 3, percent: 101 }, shadow: null }, 20, 'user:a')).toThrow(/CHECK constraint/);
+    expect(() => policies.set('m', { canary: { version: 3, percent: 101 }, shadow: null }, 20, 'user:a')).toThrow(
+      /CHECK constraint/,
+    );
     expect(policies.get('m')).toEqual({ canary: { version: 3, percent: 10 }, shadow: null });
-    expect(() => policies.set('new', { canary: { version: 1, percent: 100.5 }, shadow: null }, 20, 'user:a')).toThrow(/CHECK constraint/);
+    expect(() => policies.set('new', { canary: { version: 1, percent: 100.5 }, shadow: null }, 20, 'user:a')).toThrow(
+      /CHECK constraint/,
+    );
     expect(policies.get('new')).toBe(NO_TRAFFIC_POLICY);
     close();
   });

@@ -2,7 +2,13 @@ import { Role } from '../../../src/auth/role';
 import { openInMemoryStore, type Store } from '../../../src/store/store';
 import type { NewUser } from '../../../src/store/user.repository';
 
-const alice: NewUser = { username: 'Alice', passwordHash: 'scrypt$hash-a', role: Role.PREDICTOR, createdAt: 1000, createdBy: 'user:admin' };
+const alice: NewUser = {
+  username: 'Alice',
+  passwordHash: 'scrypt$hash-a',
+  role: Role.PREDICTOR,
+  createdAt: 1000,
+  createdBy: 'user:admin',
+};
 
 describe('UserRepository', () => {
   let store: Store;
@@ -16,7 +22,10 @@ describe('UserRepository', () => {
   it('creates a user with a random UUID and finds it by id and by username, case-insensitively', () => {
     const created = store.users.create(alice);
     if (created.status !== 'created') throw new Error('not created');
-    expect(created.user).toEqual({ ...alice, id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) });
+    expect(created.user).toEqual({
+      ...alice,
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+    });
     expect(store.users.findById(created.user.id)).toEqual(created.user);
     expect(store.users.findByUsername('alice')).toEqual(created.user);
     expect(store.users.findByUsername('ALICE')?.username).toBe('Alice');
@@ -50,13 +59,21 @@ describe('UserRepository', () => {
   it('deleting a user deletes their refresh tokens (ON DELETE CASCADE)', () => {
     const created = store.users.create(alice);
     if (created.status !== 'created') throw new Error('not created');
-    store.refreshTokens.insert({ familyId: 'f', userId: created.user.id, tokenHash: 'h1', createdAt: 1, expiresAt: 10 });
+    store.refreshTokens.insert({
+      familyId: 'f',
+      userId: created.user.id,
+      tokenHash: 'h1',
+      createdAt: 1,
+      expiresAt: 10,
+    });
     store.users.delete('alice');
     expect(store.refreshTokens.findByHash('h1')).toBeUndefined();
   });
 
   it('refuses a refresh token for a user that does not exist (foreign key)', () => {
-    expect(() => store.refreshTokens.insert({ familyId: 'f', userId: 'ghost', tokenHash: 'h', createdAt: 1, expiresAt: 2 })).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      store.refreshTokens.insert({ familyId: 'f', userId: 'ghost', tokenHash: 'h', createdAt: 1, expiresAt: 2 }),
+    ).toThrow(/FOREIGN KEY/);
   });
 
   it('changes a role', () => {

@@ -19,7 +19,12 @@ const logger = pino({ level: 'silent' });
 function job(registry: ModelRegistry, other: number, kind: 'SHADOW' | 'CANARY' = 'SHADOW'): MirrorJob {
   const [served, replay] = [registry.resolve('m', 3), registry.resolve('m', other)];
   const values = Float64Array.from([1, 2, 3, 4, -1, -2, -3, -4]);
-  return { kind, served: { version: served, outputs: { data: Float64Array.from([10, -10, -8, 8]), dims: [2, 2] }, ms: 2 }, other: replay, inputs: { values, count: 2 } };
+  return {
+    kind,
+    served: { version: served, outputs: { data: Float64Array.from([10, -10, -8, 8]), dims: [2, 2] }, ms: 2 },
+    other: replay,
+    inputs: { values, count: 2 },
+  };
 }
 
 describe('TrafficMirror', () => {
@@ -31,7 +36,19 @@ describe('TrafficMirror', () => {
     await mirror.idle();
     // The fake computes [sum, -sum]: [10, -10] and [-10, 10]; served was [10, -10] and [-8, 8].
     expect(ledger.samples).toEqual([
-      expect.objectContaining({ model: 'm', kind: 'SHADOW', candidateVersion: 2, baselineVersion: 3, requests: 1, failures: 0, samples: 2, agreed: 2, valuesCompared: 4, absDifferenceSum: 4, baselineMs: 2 }),
+      expect.objectContaining({
+        model: 'm',
+        kind: 'SHADOW',
+        candidateVersion: 2,
+        baselineVersion: 3,
+        requests: 1,
+        failures: 0,
+        samples: 2,
+        agreed: 2,
+        valuesCompared: 4,
+        absDifferenceSum: 4,
+        baselineMs: 2,
+      }),
     ]);
   });
 
@@ -41,7 +58,12 @@ describe('TrafficMirror', () => {
     const mirror = new TrafficMirror({ ledger, logger, maxQueued: 4, busy: () => false });
     mirror.enqueue(job(registry, 1, 'CANARY'));
     await mirror.idle();
-    expect(ledger.samples[0]).toMatchObject({ kind: 'CANARY', candidateVersion: 3, baselineVersion: 1, candidateMs: 2 });
+    expect(ledger.samples[0]).toMatchObject({
+      kind: 'CANARY',
+      candidateVersion: 3,
+      baselineVersion: 1,
+      candidateMs: 2,
+    });
   });
 
   it('counts a replay that cannot run as a failure and keeps going', async () => {
@@ -52,7 +74,10 @@ describe('TrafficMirror', () => {
     mirror.enqueue(job(registry, 2));
     mirror.enqueue(job(registry, 1));
     await mirror.idle();
-    expect(ledger.samples.map((s) => [s.candidateVersion, s.failures, s.samples])).toEqual([[2, 1, 0], [1, 0, 2]]);
+    expect(ledger.samples.map((s) => [s.candidateVersion, s.failures, s.samples])).toEqual([
+      [2, 1, 0],
+      [1, 0, 2],
+    ]);
   });
 
   it('waits while live requests run, and drops jobs beyond its queue instead of growing', async () => {
@@ -73,11 +98,14 @@ describe('TrafficMirror', () => {
 describe('PredictionService with a shadow version', () => {
   it('answers from production and runs the shadow only once the response is out', async () => {
     const sessions: FakeSession[] = [];
-    const registry = await fakeRegistry(2, new FakeBackend(() => {
-      const session = new FakeSession();
-      sessions.push(session);
-      return session;
-    }));
+    const registry = await fakeRegistry(
+      2,
+      new FakeBackend(() => {
+        const session = new FakeSession();
+        sessions.push(session);
+        return session;
+      }),
+    );
     const policies = memoryPolicies();
     policies.policy('m', { canary: null, shadow: 1 });
     const ledger = memoryLedger();
@@ -86,7 +114,11 @@ describe('PredictionService with a shadow version', () => {
       registry,
       router: new TrafficRouter(registry, policies),
       mirror,
-      ingest: await createBatchIngest({ xsdPath: path.resolve(BATCH_XSD_PATH), maxXmlBytes: 1_000_000, xmlWorker: false }),
+      ingest: await createBatchIngest({
+        xsdPath: path.resolve(BATCH_XSD_PATH),
+        maxXmlBytes: 1_000_000,
+        xmlWorker: false,
+      }),
       maxSamplesPerRequest: 100,
       instrumentation: NO_INSTRUMENTATION,
       monitor: new ModelMonitor({ windowSamples: 10, minSamples: 1, alertPsi: 0.25 }),
@@ -101,7 +133,11 @@ describe('PredictionService with a shadow version', () => {
       principal: 'user:1',
       afterResponse: (task) => afterResponse.push(task),
     });
-    expect([result.version, result.route, Array.from(result.outputs.data)]).toEqual([2, 'PRODUCTION', [10, -10, 26, -26]]);
+    expect([result.version, result.route, Array.from(result.outputs.data)]).toEqual([
+      2,
+      'PRODUCTION',
+      [10, -10, 26, -26],
+    ]);
     const shadowSession = sessions[1] as FakeSession; // production (version 2) is loaded first at boot
     expect(shadowSession.runs).toHaveLength(1); // only its warm-up at load
     expect(afterResponse).toHaveLength(1);
@@ -109,6 +145,15 @@ describe('PredictionService with a shadow version', () => {
     afterResponse.forEach((task) => task());
     await mirror.idle();
     expect(shadowSession.runs.slice(1)).toEqual([[2, 4, 1]]);
-    expect(ledger.samples).toEqual([expect.objectContaining({ kind: 'SHADOW', candidateVersion: 1, baselineVersion: 2, samples: 2, agreed: 2, absDifferenceSum: 0 })]);
+    expect(ledger.samples).toEqual([
+      expect.objectContaining({
+        kind: 'SHADOW',
+        candidateVersion: 1,
+        baselineVersion: 2,
+        samples: 2,
+        agreed: 2,
+        absDifferenceSum: 0,
+      }),
+    ]);
   });
 });

@@ -24,8 +24,10 @@ describe('TrafficRouter', () => {
     registry = await fakeRegistry(3); // production: version 3, the newest at first boot
   });
 
-  const inCanary = (percent: number) => Array.from({ length: 200 }, (_, i) => `user:${i}`).find((p) => canaryBucket('m', p) < percent) as string;
-  const outOfCanary = (percent: number) => Array.from({ length: 200 }, (_, i) => `user:${i}`).find((p) => canaryBucket('m', p) >= percent) as string;
+  const inCanary = (percent: number) =>
+    Array.from({ length: 200 }, (_, i) => `user:${i}`).find((p) => canaryBucket('m', p) < percent) as string;
+  const outOfCanary = (percent: number) =>
+    Array.from({ length: 200 }, (_, i) => `user:${i}`).find((p) => canaryBucket('m', p) >= percent) as string;
 
   it('sends everything to production, unmirrored, without a policy', () => {
     const routed = new TrafficRouter(registry, memoryPolicies()).route('m', null, 'user:1');
@@ -44,9 +46,19 @@ describe('TrafficRouter', () => {
     policies.policy('m', { canary: { version: 1, percent: 40 }, shadow: 2 });
     const router = new TrafficRouter(registry, policies);
     const canary = router.route('m', undefined, inCanary(40));
-    expect([canary.version.version, canary.route, canary.mirror?.kind, canary.mirror?.version.version]).toEqual([1, 'CANARY', 'CANARY', 3]);
+    expect([canary.version.version, canary.route, canary.mirror?.kind, canary.mirror?.version.version]).toEqual([
+      1,
+      'CANARY',
+      'CANARY',
+      3,
+    ]);
     const production = router.route('m', undefined, outOfCanary(40));
-    expect([production.version.version, production.route, production.mirror?.kind, production.mirror?.version.version]).toEqual([3, 'PRODUCTION', 'SHADOW', 2]);
+    expect([
+      production.version.version,
+      production.route,
+      production.mirror?.kind,
+      production.mirror?.version.version,
+    ]).toEqual([3, 'PRODUCTION', 'SHADOW', 2]);
   });
 
   it('keeps traffic on production, unmirrored, while the canary or shadow is not loaded', async () => {

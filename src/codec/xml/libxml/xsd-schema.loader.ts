@@ -14,7 +14,8 @@ const XS = { xs: 'http://www.w3.org/2001/XMLSchema' };
  * Constructs the contract forbids: imports would make compilation reach for other files or the network, identity
  * constraints would make validation cost grow with the number of ids.
  */
-const FORBIDDEN_CONSTRUCTS = '//xs:import | //xs:include | //xs:redefine | //xs:override | //xs:key | //xs:keyref | //xs:unique';
+const FORBIDDEN_CONSTRUCTS =
+  '//xs:import | //xs:include | //xs:redefine | //xs:override | //xs:key | //xs:keyref | //xs:unique';
 
 /** Smallest valid batch: loading fails unless the schema compiles and accepts it. */
 const PROBE = Buffer.from(`<batch xmlns="${BATCH_NAMESPACE}"><sample>0</sample></batch>`, 'utf8');
@@ -83,5 +84,10 @@ export function loadXsdSchema(path: string): XsdSchema {
 
 function schemaLoadError(reason: string, cause?: unknown): GatewayError {
   // The path stays out of the message on purpose; operators find it in `cause` and in their configuration.
-  return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, `The XML batch schema could not be loaded: ${reason}.`, {}, { cause });
+  return new GatewayError(
+    ErrorCode.INTERNAL_SERVER_ERROR,
+    `The XML batch schema could not be loaded: ${reason}.`,
+    {},
+    { cause },
+  );
 }

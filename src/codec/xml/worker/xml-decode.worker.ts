@@ -22,7 +22,11 @@ const post = (message: XmlWorkerMessage, transfer: ArrayBuffer[] = []): void => 
 
 let decoder: XmlBatchDecoder | undefined;
 try {
-  decoder = createXmlBatchDecoder({ engine: createLibxmlEngine(loadXsdSchema(xsdPath)), maxXmlBytes, instrumentation: recorder });
+  decoder = createXmlBatchDecoder({
+    engine: createLibxmlEngine(loadXsdSchema(xsdPath)),
+    maxXmlBytes,
+    instrumentation: recorder,
+  });
   post({ kind: 'ready' });
 } catch (error) {
   post({ kind: 'unusable', error: toWireError(error) });
@@ -38,7 +42,19 @@ function readTo(id: number, reader: XmlBatchReader, upTo: number): void {
   const { count, sampleLength, values, read } = reader;
   // The decoder writes into shared memory; anything else would be moved (only once: it is whole in the first reply).
   const transfer = isShared(values) || from > 0 ? [] : [values.buffer as ArrayBuffer];
-  post({ kind: 'decoded', id, count, sampleLength, values, read, ids: reader.ids.slice(from, read), stages: recorder.take() }, transfer);
+  post(
+    {
+      kind: 'decoded',
+      id,
+      count,
+      sampleLength,
+      values,
+      read,
+      ids: reader.ids.slice(from, read),
+      stages: recorder.take(),
+    },
+    transfer,
+  );
 }
 
 port.on('message', (request: XmlDecodeRequest) => {

@@ -5,7 +5,13 @@ import { GatewayError } from '../../../errors/gateway-error';
 import { isShared, startWorker } from '../../../lib/worker-thread';
 import { NO_INSTRUMENTATION, type Instrumentation } from '../../../telemetry/instrumentation';
 import type { AsyncBatchDecoder, BatchExpectation, PendingSamples, SignalBatch } from '../../signal-batch';
-import { fromWireError, type XmlDecodeReply, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker.protocol';
+import {
+  fromWireError,
+  type XmlDecodeReply,
+  type XmlDecodeRequest,
+  type XmlWorkerData,
+  type XmlWorkerMessage,
+} from './xml-worker.protocol';
 
 /** Settings of {@link XmlWorkerDecoder}. */
 export interface XmlWorkerDecoderOptions extends XmlWorkerData {
@@ -60,8 +66,16 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
     const request: XmlDecodeRequest = { kind: 'decode', id: document, bytes: owned, expect, firstPart };
     const reply = this.settled(await this.send(request, isShared(owned) ? [] : [owned.buffer as ArrayBuffer]));
     const ids = [...reply.ids];
-    const batch: SignalBatch = { format: 'xml', ids, count: reply.count, sampleLength: reply.sampleLength, values: reply.values };
-    return reply.read === reply.count ? batch : { ...batch, pending: this.rest(document, reply.read, reply.count, firstPart, ids) };
+    const batch: SignalBatch = {
+      format: 'xml',
+      ids,
+      count: reply.count,
+      sampleLength: reply.sampleLength,
+      values: reply.values,
+    };
+    return reply.read === reply.count
+      ? batch
+      : { ...batch, pending: this.rest(document, reply.read, reply.count, firstPart, ids) };
   }
 
   async close(): Promise<void> {
@@ -87,7 +101,8 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
       abandon: () => {
         if (dropped || ready === count) return;
         dropped = true;
-        if (this.state.kind === 'running') this.state.worker.postMessage({ kind: 'drop', document } satisfies XmlDecodeRequest);
+        if (this.state.kind === 'running')
+          this.state.worker.postMessage({ kind: 'drop', document } satisfies XmlDecodeRequest);
       },
     };
   }
@@ -100,7 +115,10 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
     return reply;
   }
 
-  private async send(request: Exclude<XmlDecodeRequest, { kind: 'drop' }>, transfer: ArrayBuffer[] = []): Promise<XmlDecodeReply | GatewayError> {
+  private async send(
+    request: Exclude<XmlDecodeRequest, { kind: 'drop' }>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<XmlDecodeReply | GatewayError> {
     if (this.state.kind === 'crashed') this.state = this.spawn();
     const state = this.state;
     if (state.kind !== 'running') return new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
@@ -116,7 +134,10 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
   private spawn(): WorkerState {
     const { xsdPath, maxXmlBytes } = this.options;
     const options = { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData };
-    const worker = this.options.script === undefined ? startWorker(__filename, 'xml-decode.worker', options) : new Worker(this.options.script, options);
+    const worker =
+      this.options.script === undefined
+        ? startWorker(__filename, 'xml-decode.worker', options)
+        : new Worker(this.options.script, options);
     // Idle, the worker must not keep the process alive; the server does while requests are in flight.
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {

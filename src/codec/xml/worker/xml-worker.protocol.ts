@@ -15,7 +15,13 @@ export interface XmlWorkerData {
  * more of a document kept that way (`document` is the id of its `decode`); or to forget one (no answer).
  */
 export type XmlDecodeRequest =
-  | { readonly kind: 'decode'; readonly id: number; readonly bytes: Uint8Array; readonly expect: BatchExpectation; readonly firstPart: number }
+  | {
+      readonly kind: 'decode';
+      readonly id: number;
+      readonly bytes: Uint8Array;
+      readonly expect: BatchExpectation;
+      readonly firstPart: number;
+    }
   | { readonly kind: 'more'; readonly id: number; readonly document: number; readonly upTo: number }
   | { readonly kind: 'drop'; readonly document: number };
 
