@@ -22,8 +22,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OrtBackend } from '../src/inference/onnx/ort.backend';
-import { report, type BaselineKey, type BenchResults, type DirectFigure, type LoadFigure } from './bench.report';
+import { OrtBackend } from '../src/inference/onnx/ort-backend';
+import { report, type BaselineKey, type BenchResults, type DirectFigure, type LoadFigure } from './bench-report';
 
 const ROOT = path.resolve(__dirname, '..');
 const L = 5000;

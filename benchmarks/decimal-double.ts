@@ -12,8 +12,8 @@
  * kind. Figures only, no assertions.
  */
 import { performance } from 'node:perf_hooks';
-import { decimalDoubleFallbackCount, parseDecimalDouble } from '../src/codec/xml/decimal-double.parser';
-import { readSampleValues } from '../src/codec/xml/sample-values.reader';
+import { decimalDoubleFallbackCount, parseDecimalDouble } from '../src/codec/xml/decimal-double';
+import { readSampleValues } from '../src/codec/xml/sample-values';
 import { prng } from '../test/support/prng';
 
 const RECORDS = 32;

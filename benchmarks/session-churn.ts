@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import type { Float64Tensor, InferenceSession } from '../src/inference/backend';
-import { OrtBackend } from '../src/inference/onnx/ort.backend';
+import { OrtBackend } from '../src/inference/onnx/ort-backend';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODEL = path.join(ROOT, 'models/ecg-rhythm/1/model.onnx');

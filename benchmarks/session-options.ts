@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
-import { OrtBackend, type OrtBackendOptions } from '../src/inference/onnx/ort.backend';
+import { OrtBackend, type OrtBackendOptions } from '../src/inference/onnx/ort-backend';
 
 const ROOT = path.resolve(__dirname, '..');
 const L = 5000;

@@ -12,10 +12,10 @@ import { once } from 'node:events';
 import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 
-import { emptyBatchError } from '../src/codec/batch-errors.factory';
-import { inspectNpyMatrix, readNpyValues } from '../src/codec/npy/npy-matrix.reader';
-import { LIBXML_MAX_DOCUMENT_BYTES } from '../src/codec/xml/libxml/libxml-parse.options';
-import { assertXmlBatchSource, sequentialSampleIds, writeXmlBatch } from '../src/codec/xml/xml-batch.writer';
+import { emptyBatchError } from '../src/codec/batch-errors';
+import { inspectNpyMatrix, readNpyValues } from '../src/codec/npy/npy-matrix-reader';
+import { LIBXML_MAX_DOCUMENT_BYTES } from '../src/codec/xml/libxml/libxml-parse-options';
+import { assertXmlBatchSource, sequentialSampleIds, writeXmlBatch } from '../src/codec/xml/xml-batch-writer';
 import { isGatewayError } from '../src/errors/gateway-error';
 
 const USAGE = 'usage: npy2xml <in.npy> <out.xml> [--id-prefix <prefix>]';

@@ -18,23 +18,23 @@ import { buildGatewaySchema, containerOf } from './graphql/schema';
 import { UserResolver } from './graphql/user.resolver';
 import type { InferenceBackend } from './inference/backend';
 import { BatchScheduler } from './inference/batch-scheduler';
-import { OrtBackend } from './inference/onnx/ort.backend';
-import { OrtWorkerBackend } from './inference/onnx/ort-worker.backend';
-import { PredictAdmission } from './limits/predict-admission';
+import { OrtBackend } from './inference/onnx/ort-backend';
+import { OrtWorkerBackend } from './inference/onnx/ort-worker-backend';
+import { PredictAdmission } from './admission/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
-import { driftScores, ModelMonitor } from './monitoring/model-monitor';
+import { driftScores, ModelMonitor } from './drift/model-monitor';
 import { ModelIngestService } from './registry/model-ingest.service';
 import { ModelRegistry } from './registry/model-registry';
 import { Gateway } from './server/gateway';
 import { PromotionService } from './registry/promotion.service';
-import { storeAliasBook } from './store/model-alias.book';
-import { storeJournal } from './store/model-event.journal';
+import { storeAliasBook } from './store/model-alias-book';
+import { storeJournal } from './store/model-event-journal';
 import {
   storeComparisonLedger,
   storeMetricsHistory,
   storeTrafficPolicyBook,
   storeVersionCatalogue,
-} from './store/model-registry.state';
+} from './store/model-registry-state';
 import { Stage } from './telemetry/instrumentation';
 import { createTelemetry } from './telemetry/telemetry';
 import { stopTracing } from './telemetry/tracing';

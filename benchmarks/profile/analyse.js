@@ -53,7 +53,7 @@ const RULES = [
   [/^src:graphql\/upload-source:/, 'upload read (src/graphql/upload-source)'],
   [/^src:graphql\/prediction\.type:/, 'Prediction type → number[][] (src/graphql)'],
   [/^src:graphql\//, 'graphql (gateway resolvers, src/graphql)'],
-  [/^src:monitoring\//, 'monitoring (src/monitoring)'],
+  [/^src:drift\//, 'drift (src/drift)'],
   [/^(src:store\/|nm:better-sqlite3:)/, 'store (better-sqlite3, src/store)'],
   [
     /^(src:telemetry\/|nm:(@opentelemetry\/[^:]+|prom-client|tdigest|bintrees):)/,

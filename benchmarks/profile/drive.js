@@ -237,7 +237,7 @@ const writeOut = (summary) => {
 
 /** --direct: ONNX Runtime alone (dist's OrtBackend, the gateway's session options), ecg-rhythm at batch 32, here. */
 async function direct(values) {
-  const { OrtBackend } = require(path.join(ROOT, 'dist/inference/onnx/ort.backend.js'));
+  const { OrtBackend } = require(path.join(ROOT, 'dist/inference/onnx/ort-backend.js'));
   const backend = new OrtBackend({
     intraOpNumThreads: Number(ENV.ORT_INTRA_OP_THREADS ?? 0),
     allowSpinning: ENV.ORT_ALLOW_SPINNING === '1',

@@ -6,11 +6,11 @@ import { GatewayError } from '../errors/gateway-error';
 import type { Store } from '../store/store';
 import type { UserRecord } from '../store/user.repository';
 import { AccessTokenService } from './access-token';
-import { USERNAME_PATTERN } from './account.rules';
-import { AccountAdmin } from './account.admin';
+import { USERNAME_PATTERN } from './account-rules';
+import { AccountAdmin } from './account-admin';
 import { isApiKeyShaped } from './api-key';
-import type { ApiKeyView, AuthTokens, UserView } from './auth.views';
-import { parseCredentials } from './credentials.parser';
+import type { ApiKeyView, AuthTokens, UserView } from './auth-views';
+import { parseCredentials } from './credentials';
 import type { LoginLimiter } from './login-limiter';
 import { hashOpaqueToken } from './opaque-token';
 import type { PasswordHasher } from './password-hasher';
@@ -18,7 +18,7 @@ import type { Principal, PresentedCredentials, RequestAuth } from './principal';
 import { generateRefreshToken, isRefreshTokenShaped } from './refresh-token';
 import type { Role } from './role';
 
-export type { ApiKeyView, AuthTokens, UserView } from './auth.views';
+export type { ApiKeyView, AuthTokens, UserView } from './auth-views';
 
 /** What {@link AuthService} is built from. */
 export interface AuthServiceDeps {

@@ -1,9 +1,9 @@
 import { NO_INSTRUMENTATION, Stage } from '../telemetry/instrumentation';
-import type { BatchCodecOptions } from './batch.codec';
-import { createNpyBatchDecoder } from './npy/npy-batch.decoder';
+import type { BatchCodecOptions } from './batch-codec';
+import { createNpyBatchDecoder } from './npy/npy-batch-decoder';
 import type { BatchExpectation, SignalBatch } from './signal-batch';
 import { formatOfUpload } from './upload-format';
-import { XmlWorkerDecoder } from './xml/worker/xml-worker.decoder';
+import { XmlWorkerDecoder } from './xml/worker/xml-worker-decoder';
 
 /** How the prediction service turns uploads into batches: possibly off the main thread, hence asynchronous. */
 export interface BatchIngest {
@@ -35,7 +35,7 @@ export interface BatchIngestOptions extends BatchCodecOptions {
 export async function createBatchIngest(options: BatchIngestOptions): Promise<BatchIngest> {
   if (!options.xmlWorker) {
     // Imported only here: loading it in this thread would keep a worker from loading libxmljs2.
-    const { createBatchCodec } = await import('./batch.codec');
+    const { createBatchCodec } = await import('./batch-codec');
     const codec = createBatchCodec(options);
     return {
       decode: async (bytes, filename, expect) => codec.decode(bytes, filename, expect),

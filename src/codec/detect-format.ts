@@ -1,8 +1,8 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
-import { NPY_MAGIC } from './npy/npy-header.parser';
+import { NPY_MAGIC } from './npy/npy-header';
 import type { BatchFormat } from './signal-batch';
-import { sniffForeignXmlEncoding, startsWithBytes, UTF8_BOM } from './xml/xml-encoding.sniffer';
+import { sniffForeignXmlEncoding, startsWithBytes, UTF8_BOM } from './xml/xml-encoding';
 
 /** Longest filename echoed back in error details. */
 const MAX_FILENAME_CHARS = 100;

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
-import { emptyBatchError } from './batch-errors.factory';
+import { emptyBatchError } from './batch-errors';
 import { detectBatchFormat } from './detect-format';
 import type { BatchExpectation, BatchFormat } from './signal-batch';
 

@@ -1,17 +1,17 @@
 import { Arg, Ctx, Int, Mutation, Resolver } from 'type-graphql';
-import { actorLabel } from '../auth/account.rules';
+import { actorLabel } from '../auth/account-rules';
 import type { ModelIngestService } from '../registry/model-ingest.service';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { PromotionService } from '../registry/promotion.service';
 import type { TrafficPolicyService } from '../traffic/traffic-policy.service';
 import { principalOf } from './auth.resolver';
 import type { GatewayContext } from './context';
-import { ModelManifestInput } from './model-manifest.input';
+import { ModelManifestInput } from './model-manifest.type';
 import { ModelVersionType } from './model.type';
 import { ModelAlias, PromotionResult } from './promotion.type';
 import { TrafficPolicyInput, TrafficPolicyType } from './traffic.type';
 import { modelFileSource } from './upload-source';
-import { PendingUpload, UploadScalar } from './upload.scalar';
+import { PendingUpload, UploadScalar } from './upload-scalar';
 
 /** What the lifecycle mutations are built from. */
 export interface ModelLifecycleDeps {

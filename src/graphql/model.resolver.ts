@@ -1,11 +1,11 @@
 import { Arg, Int, Query, Resolver } from 'type-graphql';
 import type { LifecycleJournal } from '../registry/lifecycle-journal';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { ModelMonitor } from '../monitoring/model-monitor';
+import type { ModelMonitor } from '../drift/model-monitor';
 import type { ComparisonLedger } from '../traffic/output-comparison';
 import type { TrafficPolicyService } from '../traffic/traffic-policy.service';
 import { Model, ModelEvent } from './model.type';
-import { ModelMonitoring } from './monitoring.type';
+import { ModelMonitoring } from './drift.type';
 import { ModelComparison } from './traffic.type';
 
 /** Read-only queries over the served models. */

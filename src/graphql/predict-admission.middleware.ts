@@ -1,6 +1,6 @@
 import type { IMiddleware } from 'graphql-middleware';
 import { principalKey } from '../auth/principal';
-import type { PredictAdmission } from '../limits/predict-admission';
+import type { PredictAdmission } from '../admission/predict-admission';
 import type { GatewayContext } from './context';
 
 /**

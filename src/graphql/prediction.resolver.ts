@@ -5,7 +5,7 @@ import { principalOf } from './auth.resolver';
 import type { GatewayContext } from './context';
 import { Prediction } from './prediction.type';
 import { uploadSource } from './upload-source';
-import { PendingUpload, UploadScalar } from './upload.scalar';
+import { PendingUpload, UploadScalar } from './upload-scalar';
 
 /** The `predict` mutation: a thin adapter from GraphQL arguments to {@link PredictionService}. */
 @Resolver(() => Prediction)

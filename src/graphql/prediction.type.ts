@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { PredictionResult } from '../prediction/prediction.service';
 import type { Route } from '../traffic/traffic-router';
+import { elementCount } from '../tensor/tensor';
 
 /** GraphQL mirror of {@link Route}; the record type makes the compiler flag a missing route. */
 export const PredictionRoute: { [K in Route]: K } = {
@@ -62,7 +63,7 @@ export class Prediction {
     this.route = result.route;
     this.shape = [...result.outputs.dims];
     this.labels = [...result.labels];
-    const width = result.outputs.dims.slice(1).reduce((a, b) => a * b, 1);
+    const width = elementCount(result.outputs.dims.slice(1));
     this.outputs = Array.from({ length: result.ids.length }, (_, i) =>
       Array.from(result.outputs.data.subarray(i * width, (i + 1) * width)),
     );

@@ -4,21 +4,9 @@
  * implementation lives in `./onnx/`, and tests can provide a fake.
  */
 
-/** Element types the gateway understands, named as in the model manifest. */
-export type TensorDtype = 'float64' | 'float32' | 'int64' | 'int32' | 'unknown';
+import type { Float64Tensor, TensorSpec } from '../tensor/tensor';
 
-/** Name, element type and shape of a model input or output; a string dimension is symbolic (dynamic). */
-export interface TensorSpec {
-  readonly name: string;
-  readonly dtype: TensorDtype;
-  readonly shape: readonly (number | string)[];
-}
-
-/** A dense float64 tensor: `data.length` equals the product of `dims`. */
-export interface Float64Tensor {
-  readonly data: Float64Array;
-  readonly dims: readonly number[];
-}
+export type { Float64Tensor, TensorDtype, TensorSpec } from '../tensor/tensor';
 
 /** One opened model. `run` may be called concurrently; `release` only once no run is in flight. */
 export interface InferenceSession {

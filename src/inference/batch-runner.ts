@@ -1,4 +1,5 @@
 import type { Float64Tensor, InferenceSession } from './backend';
+import { elementCount } from '../tensor/tensor';
 
 /** Shape of one model input as the runner sees it: samples of `sampleLength` values, reshaped to `sampleDims`. */
 export interface RunPlan {
@@ -20,7 +21,7 @@ export async function runInBatches(
   /** Wraps each run (telemetry times it); by default the session runs directly. */
   around: (input: Float64Tensor, run: () => Promise<Float64Tensor>) => Promise<Float64Tensor> = (_input, run) => run(),
 ): Promise<Float64Tensor> {
-  const sampleLength = plan.sampleDims.reduce((a, b) => a * b, 1);
+  const sampleLength = elementCount(plan.sampleDims);
   let output: Float64Array | undefined;
   let rowDims: readonly number[] = [];
   let rowLength = 0;
@@ -32,7 +33,7 @@ export async function runInBatches(
     if (result.dims[0] !== n) throw new Error(`model returned ${String(result.dims[0])} rows for ${n} samples`);
     if (output === undefined) {
       rowDims = result.dims.slice(1);
-      rowLength = rowDims.reduce((a, b) => a * b, 1);
+      rowLength = elementCount(rowDims);
       output = new Float64Array(count * rowLength);
     }
     if (result.data.length !== n * rowLength) throw new Error('model output rows changed shape between batches');

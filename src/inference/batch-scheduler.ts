@@ -1,6 +1,7 @@
 import type { Float64Tensor, InferenceSession } from './backend';
 import { runInBatches, type RunPlan } from './batch-runner';
 import { DynamicBatcher, type BatcherClock } from './dynamic-batcher';
+import { elementCount } from '../tensor/tensor';
 
 /** Batching settings, from the configuration. */
 export interface BatchingOptions {
@@ -111,7 +112,7 @@ export class BatchScheduler {
     request: RunRequest,
     arrivals: Arrivals,
   ): Promise<Float64Tensor> {
-    const sampleLength = plan.sampleDims.reduce((a, b) => a * b, 1);
+    const sampleLength = elementCount(plan.sampleDims);
     const parts: Promise<Float64Tensor>[] = [];
     let failure: { readonly error: unknown } | undefined;
     try {
@@ -147,7 +148,7 @@ export class BatchScheduler {
 /** The rows of consecutive outputs in one tensor of `count` rows. */
 function concatRows(outputs: readonly Float64Tensor[], count: number): Float64Tensor {
   const rowDims = outputs[0]?.dims.slice(1) ?? [];
-  const rowLength = rowDims.reduce((a, b) => a * b, 1);
+  const rowLength = elementCount(rowDims);
   const data = new Float64Array(count * rowLength);
   let at = 0;
   for (const output of outputs) {

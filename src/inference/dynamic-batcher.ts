@@ -2,6 +2,7 @@ import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from './backend';
 import { sharedFloat64Array } from '../lib/worker-thread';
+import { elementCount } from '../tensor/tensor';
 
 /** Time as the batcher sees it; tests replace it with a hand-moved clock. */
 export interface BatcherClock {
@@ -98,7 +99,7 @@ export class DynamicBatcher {
 
   constructor(private readonly options: DynamicBatcherOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.sampleLength = options.sampleDims.reduce((a, b) => a * b, 1);
+    this.sampleLength = elementCount(options.sampleDims);
     this.maxInFlight = Math.max(1, options.maxRunsInFlight ?? 1);
   }
 
@@ -235,7 +236,7 @@ export class DynamicBatcher {
   private deliver(slices: readonly Slice[], output: Float64Tensor, size: number): void {
     if (output.dims[0] !== size) throw new Error(`model returned ${String(output.dims[0])} rows for ${size} samples`);
     const rowDims = output.dims.slice(1);
-    const rowLength = rowDims.reduce((a, b) => a * b, 1);
+    const rowLength = elementCount(rowDims);
     let at = 0;
     for (const { request, offset, count } of slices) {
       if (!request.settled) {

@@ -5,7 +5,7 @@ import type { Float64Tensor } from '../inference/backend';
 import type { BatchScheduler } from '../inference/batch-scheduler';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { VersionLease } from '../registry/model-version';
-import type { ModelMonitor } from '../monitoring/model-monitor';
+import type { ModelMonitor } from '../drift/model-monitor';
 import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
 import { Stage, type Instrumentation } from '../telemetry/instrumentation';

@@ -1,8 +1,8 @@
 import { Mutex } from 'async-mutex';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { inspectNpyMatrix } from '../codec/npy/npy-matrix.reader';
-import { encodeFloat64Npy } from '../codec/npy/npy-matrix.writer';
+import { inspectNpyMatrix } from '../codec/npy/npy-matrix-reader';
+import { encodeFloat64Npy } from '../codec/npy/npy-matrix-writer';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { InferenceBackend } from '../inference/backend';

@@ -7,6 +7,7 @@ import type { Manifest } from './manifest';
 import { InFlight } from './in-flight';
 import { LoadFailure, openVerified, warmUp, type LoadStage } from './version-loader';
 import type { Provenance } from './version-catalogue';
+import { elementCount } from '../tensor/tensor';
 
 /** Where a model version is in its life; the `status` strings are also the GraphQL enum values. */
 export type VersionState =
@@ -70,7 +71,7 @@ export class ModelVersion {
       return d;
     });
     this.plan = Object.freeze({ sampleDims, maxBatchSize: Math.min(batchMaxSize, manifest.maxBatchSize ?? Infinity) });
-    this.sampleLength = sampleDims.reduce((a, b) => a * b, 1);
+    this.sampleLength = elementCount(sampleDims);
   }
 
   get name(): string {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createNpyBatchDecoder } from '../codec/npy/npy-batch.decoder';
+import { createNpyBatchDecoder } from '../codec/npy/npy-batch-decoder';
 import { isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
-import { compareOutputs } from '../traffic/output-comparison';
+import { compareOutputs } from '../tensor/output-agreement';
 import type { ModelVersion } from './model-version';
 
 /** How strict the gate is. */

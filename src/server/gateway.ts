@@ -15,7 +15,7 @@ import {
   queryLimitsOf,
   queryLimitsPlugin,
   type QueryLimits,
-} from '../graphql/limits';
+} from '../graphql/query-limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { Telemetry } from '../telemetry/telemetry';

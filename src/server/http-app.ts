@@ -10,12 +10,12 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { ErrorCode } from '../errors/error-code';
 import type { GatewayContext } from '../graphql/context';
-import { queryLimitsMiddleware, type QueryLimits } from '../graphql/limits';
+import { queryLimitsMiddleware, type QueryLimits } from '../graphql/query-limits';
 import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
-import { healthRoutes } from './health.routes';
-import { metricsRoutes, type MetricsExposition } from './metrics.routes';
+import { healthRoutes } from './health-routes';
+import { metricsRoutes, type MetricsExposition } from './metrics-routes';
 import { admitsRequests, type ServerPhase } from './lifecycle';
 
 /** What the HTTP application is assembled from. */

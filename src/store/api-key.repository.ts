@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/role';
 import type { Database } from './database';
-import { roleFromRow } from './row.mapper';
+import { roleFromRow } from './rows';
 
 /** An API key as stored, without its hash (nothing outside the repository needs it). Times are epoch ms. */
 export interface ApiKeyRecord {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/role';
 import type { Database } from './database';
-import { isUniqueViolation, roleFromRow } from './row.mapper';
+import { isUniqueViolation, roleFromRow } from './rows';
 
 /** A user as stored. Times are epoch milliseconds. */
 export interface UserRecord {

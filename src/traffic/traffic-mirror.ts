@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Float64Tensor } from '../inference/backend';
 import { runInBatches } from '../inference/batch-runner';
 import type { ModelVersion } from '../registry/model-version';
-import { compareOutputs, type ComparisonKind, type ComparisonLedger } from './output-comparison';
+import { compareOutputs } from '../tensor/output-agreement';
+import type { ComparisonKind, ComparisonLedger } from './output-comparison';
 
 /**
  * A served request to replay on another version. For a shadow, the served version is production and the other is

@@ -2,6 +2,7 @@ import { headersOf, upload, type GraphQLResponse, type PredictionJson } from '..
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { npyBytes } from '../support/npy';
 import { NS, tokens, xmlBatch } from '../support/xml';
+import { elementCount } from '../../src/tensor/tensor';
 
 const L = 5000;
 const valid = xmlBatch([tokens(L)]);
@@ -23,8 +24,7 @@ async function expectStillServing(): Promise<void> {
   expect(res.body.data?.predict.shape).toEqual([1, 2]);
 }
 
-const f8 = (shape: number[]) =>
-  npyBytes({ descr: '<f8', shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
+const f8 = (shape: number[]) => npyBytes({ descr: '<f8', shape, data: new Float64Array(elementCount(shape)) });
 
 interface BadInput {
   readonly name: string;

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
-import { OrtBackend } from '../../src/inference/onnx/ort.backend';
+import { OrtBackend } from '../../src/inference/onnx/ort-backend';
 import { postJson, upload } from '../support/graphql-client';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { MODEL_DIR } from '../support/reference';

@@ -1,4 +1,5 @@
 import type { Float64Tensor, InferenceBackend, InferenceSession, TensorSpec } from '../../src/inference/backend';
+import { elementCount } from '../../src/tensor/tensor';
 
 /** Records every run; computes row i as [sum of sample i, -sum] so results can be checked by hand. */
 export class FakeSession implements InferenceSession {
@@ -15,7 +16,7 @@ export class FakeSession implements InferenceSession {
     this.runs.push([...input.dims]);
     if (this.fail) throw new Error('kernel exploded at /secret/path');
     const [n = 0, ...rest] = input.dims;
-    const len = rest.reduce((a, b) => a * b, 1);
+    const len = elementCount(rest);
     const out = new Float64Array(n * 2);
     for (let i = 0; i < n; i += 1) {
       const sum = input.data.subarray(i * len, (i + 1) * len).reduce((a, b) => a + b, 0);

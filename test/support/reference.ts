@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { REPO_ROOT } from './gateway';
+import { elementCount } from '../../src/tensor/tensor';
 
 export const MODEL_DIR = path.join(REPO_ROOT, 'models', 'ecg-rhythm', '1');
 export const HELDOUT = path.join(MODEL_DIR, 'heldout');
@@ -45,7 +46,7 @@ export async function directRun(
   modelFile = path.join(MODEL_DIR, 'model.onnx'),
 ): Promise<Float64Array> {
   const session = await ort.InferenceSession.create(modelFile);
-  const len = sampleDims.reduce((a, b) => a * b, 1);
+  const len = elementCount(sampleDims);
   const count = values.length / len;
   const out: number[] = [];
   try {

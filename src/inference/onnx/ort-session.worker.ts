@@ -6,8 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import type { InferenceSession } from '../backend';
-import { OrtBackend } from './ort.backend';
-import type { OrtWorkerData, OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-worker.protocol';
+import { OrtBackend } from './ort-backend';
+import type { OrtWorkerData, OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-worker-protocol';
 
 const port = parentPort;
 if (port === null) throw new Error('ort-session.worker must run as a worker thread');

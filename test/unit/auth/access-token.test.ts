@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AccessTokenService, type AccessTokenOptions } from '../../../src/auth/access-token';
 import { Role } from '../../../src/auth/role';
-import { FakeClock, payloadOf, SECRET, T0 } from './auth-test.helpers';
+import { FakeClock, payloadOf, SECRET, T0 } from './auth-helpers';
 
 const clock = new FakeClock();
 const options: AccessTokenOptions = {

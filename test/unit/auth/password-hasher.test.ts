@@ -5,7 +5,7 @@ import {
   PasswordHasher,
   scryptMaxmem,
 } from '../../../src/auth/password-hasher';
-import { FAST_COST } from './auth-test.helpers';
+import { FAST_COST } from './auth-helpers';
 
 const hasher = new PasswordHasher(FAST_COST);
 const PASSWORD = 'violet-Lantern-42-orbit';

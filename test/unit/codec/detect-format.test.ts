@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../../src/errors/error-code';
 import { detectBatchFormat, safeBasename } from '../../../src/codec/detect-format';
 import { npyBytes } from '../../support/npy';
-import { thrown } from './codec-test.helpers';
+import { thrown } from './codec-helpers';
 
 const npy = npyBytes({ descr: '<f8', shape: [1, 2] });
 const xml = Buffer.from('<batch xmlns="urn:infergraph:batch:1"/>');

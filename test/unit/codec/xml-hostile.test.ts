@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { createBatchCodec } from '../../../src/codec/batch.codec';
+import { createBatchCodec } from '../../../src/codec/batch-codec';
 import { ErrorCode } from '../../../src/errors/error-code';
-import { batchXml, expectClientSafe, FIXTURES, NS, seq, thrown, XSD_PATH } from './codec-test.helpers';
+import { batchXml, expectClientSafe, FIXTURES, NS, seq, thrown, XSD_PATH } from './codec-helpers';
 
 // The production configuration: a generous upload cap, so that the guard and libxml (not the size cap) stop these.
 const codec = createBatchCodec({ xsdPath: XSD_PATH, maxXmlBytes: 64 * 1024 * 1024 });

@@ -1,4 +1,4 @@
-import { storeComparisonLedger } from '../../../src/store/model-registry.state';
+import { storeComparisonLedger } from '../../../src/store/model-registry-state';
 import { openInMemoryStore } from '../../../src/store/store';
 import type { ComparisonSample } from '../../../src/traffic/output-comparison';
 

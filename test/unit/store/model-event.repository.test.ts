@@ -1,4 +1,4 @@
-import { storeJournal } from '../../../src/store/model-event.journal';
+import { storeJournal } from '../../../src/store/model-event-journal';
 import { openInMemoryStore } from '../../../src/store/store';
 
 describe('model events', () => {

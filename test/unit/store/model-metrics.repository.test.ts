@@ -1,4 +1,4 @@
-import { storeMetricsHistory } from '../../../src/store/model-registry.state';
+import { storeMetricsHistory } from '../../../src/store/model-registry-state';
 import { openInMemoryStore } from '../../../src/store/store';
 
 const MINUTE = 60_000;

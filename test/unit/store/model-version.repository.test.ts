@@ -1,5 +1,5 @@
 import type { CatalogueEntry } from '../../../src/registry/version-catalogue';
-import { storeVersionCatalogue } from '../../../src/store/model-registry.state';
+import { storeVersionCatalogue } from '../../../src/store/model-registry-state';
 import { openInMemoryStore } from '../../../src/store/store';
 
 const SHA_A = 'a'.repeat(64);

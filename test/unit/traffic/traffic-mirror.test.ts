@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BATCH_XSD_PATH } from '../../../src/main';
 import { createBatchIngest } from '../../../src/codec/batch-ingest';
 import { BatchScheduler } from '../../../src/inference/batch-scheduler';
-import { ModelMonitor } from '../../../src/monitoring/model-monitor';
+import { ModelMonitor } from '../../../src/drift/model-monitor';
 import { PredictionService } from '../../../src/prediction/prediction.service';
 import { NO_INSTRUMENTATION } from '../../../src/telemetry/instrumentation';
 import type { ModelRegistry } from '../../../src/registry/model-registry';

@@ -8,10 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { isShared } from '../../../lib/worker-thread';
 import { StageRecorder } from '../../../telemetry/stage-recorder';
-import { createLibxmlEngine } from '../libxml/libxml.engine';
-import { loadXsdSchema } from '../libxml/xsd-schema.loader';
-import { createXmlBatchDecoder, type XmlBatchDecoder, type XmlBatchReader } from '../xml-batch.decoder';
-import { toWireError, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker.protocol';
+import { createLibxmlEngine } from '../libxml/libxml-engine';
+import { loadXsdSchema } from '../libxml/xsd-schema';
+import { createXmlBatchDecoder, type XmlBatchDecoder, type XmlBatchReader } from '../xml-batch-decoder';
+import { toWireError, type XmlDecodeRequest, type XmlWorkerData, type XmlWorkerMessage } from './xml-worker-protocol';
 
 const port = parentPort;
 if (port === null) throw new Error('xml-decode.worker must run as a worker thread');
