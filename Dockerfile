@@ -4,7 +4,8 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm install --no-audit --no-fund
+# `npm ci`: exactly the committed lock, never re-resolved. The dev dependencies compile the TypeScript, then go.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
@@ -16,9 +17,13 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schema ./schema
-# The served artefacts and the golden data the promotion gate and registerModel use; not the training recipe.
+# Each shipped version: the served artefacts and the golden data the promotion gate and registerModel read. Named
+# one by one so versions registered into a developer's models/ never end up in an image; test/unit/dockerfile.test.ts
+# fails if a committed version is missing here or a source is not in the build context.
 COPY models/ecg-rhythm/1/manifest.json models/ecg-rhythm/1/model.onnx ./models/ecg-rhythm/1/
 COPY models/ecg-rhythm/1/heldout/inputs.npy models/ecg-rhythm/1/heldout/expected_outputs.npy ./models/ecg-rhythm/1/heldout/
+COPY models/ecg-rhythm-large/1/manifest.json models/ecg-rhythm-large/1/model.onnx ./models/ecg-rhythm-large/1/
+COPY models/ecg-rhythm-large/1/heldout/inputs.npy models/ecg-rhythm-large/1/heldout/expected_outputs.npy ./models/ecg-rhythm-large/1/heldout/
 # The registry state (users, API keys, aliases, audit trail) and registered model versions: mount volumes to keep them.
 RUN mkdir -p /app/data && chown -R node:node /app/data /app/models
 VOLUME ["/app/data", "/app/models"]

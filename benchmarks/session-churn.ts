@@ -85,7 +85,7 @@ function parseArgs(argv: readonly string[]): Args {
 // ---------------------------------------------------------------------------------------------------------------
 // Measurement helpers
 
-const gc: (() => void) | undefined = typeof globalThis.gc === 'function' ? (globalThis.gc as () => void) : undefined;
+const gc: (() => void) | undefined = typeof globalThis.gc === 'function' ? () => void globalThis.gc?.() : undefined;
 
 /** Linux only: the anonymous / file-backed split of RSS, the peak RSS and the thread count, from /proc. */
 function procStatus(): { rssAnon: number; rssFile: number; vmHwm: number; threads: number } | undefined {
@@ -172,7 +172,6 @@ const median = (xs: readonly number[]): number => {
 };
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 const mib = (bytes: number): number => round(bytes / MIB, 2);
-const kib = (bytes: number): number => round(bytes / KIB, 1);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The benchmark
@@ -451,7 +450,36 @@ function stringifyCompactRows(value: unknown): string {
   return text.replace(/"@@row(\d+)@@"/g, (_, i: string) => rows[Number(i)] as string);
 }
 
-function renderMarkdown(runs: Record<string, any>): string {
+/** What the report reads of one recorded run (the JSON holds more). */
+interface RecordedRun {
+  readonly startedAt: string;
+  readonly args: { readonly cycles: number; readonly batch: number; readonly threads: number };
+  readonly gcExposed: boolean;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly totalMemoryBytes: number;
+    readonly platform: string;
+    readonly node: string;
+    readonly onnxruntimeNode: string;
+  };
+  readonly residency: readonly Residency[];
+  readonly summary: {
+    readonly baselineRssBytes: number;
+    readonly finalRssBytes: number;
+    readonly growthRssBytes: number;
+    readonly maxRssBytes: number;
+    readonly maxRssCycle: number;
+    readonly rssSlopeKiBPerCycleLastHalf: number;
+    readonly rssSlopeKiBPerCycleFirstHalf: number;
+    readonly rssSlopeR2LastHalf: number;
+    readonly growthHeapUsedBytes: number;
+    readonly medianCycleMs: number;
+    readonly verdict: string;
+  };
+}
+
+function renderMarkdown(runs: Record<string, RecordedRun>): string {
   const entries = Object.values(runs).sort((a, b) => a.args.cycles - b.args.cycles);
   const lines: string[] = [
     '# Session churn (issue #4)',
@@ -489,7 +517,7 @@ function renderMarkdown(runs: Record<string, any>): string {
   );
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of entries) {
-    const rounds = r.residency as Residency[];
+    const rounds = r.residency;
     rounds.forEach((x, i) => {
       lines.push(
         `| ${r.args.cycles}-cycle run | ${i + 1} | ${x.sessions} | ${mib(x.rssBefore)} MiB | ${mib(x.rssAfterOpens)} MiB | ${mib(x.rssPeak)} MiB | ` +

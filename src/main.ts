@@ -62,8 +62,8 @@ function jwtSecretOf(config: Config, logger: Logger): string {
 }
 
 /**
- * On first start (no users yet) creates the admin account. Production requires ADMIN_PASSWORD (checked for strength
- * by the configuration); elsewhere a password is generated and printed once.
+ * On first start (no users yet) creates the admin account. Production requires ADMIN_PASSWORD (whose strength
+ * `loadConfig` has already checked, in every environment); elsewhere a password is generated and printed once.
  */
 async function ensureAdmin(auth: AuthService, config: Config, logger: Logger): Promise<void> {
   if (auth.userCount() > 0) return;
@@ -148,8 +148,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
         logger.error({ exitCode }, 'XML worker died; the next XML request starts another'),
     });
     logger.info({ xmlDecoding: config.xmlDecodeWorker ? 'worker thread' : 'main thread' }, 'uploads decoder ready');
-    // The inference worker queues runs itself: a full batch may wait there while another runs.
-    const maxRunsInFlight = backend instanceof OrtWorkerBackend ? 2 : 1;
+    const { maxRunsInFlight } = backend;
     const batches = new BatchScheduler(
       { maxBatchSize: config.batchMaxSize, ...config.batching, maxRunsInFlight },
       (input, run) => instrumentation.stage(Stage.ORT_RUN, { batchSize: input.dims[0] ?? 0 }, run),
@@ -190,7 +189,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       onStopped: async () => {
         await mirror.idle();
         await uploads.close();
-        if (backend instanceof OrtWorkerBackend) await backend.close();
+        await backend.close();
         store.close();
       },
     });
@@ -201,7 +200,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
 }
 
 /** ONNX Runtime on its worker thread (production) or on the main thread. */
-function ortBackend(config: Config, logger: Logger): OrtBackend | OrtWorkerBackend {
+function ortBackend(config: Config, logger: Logger): InferenceBackend {
   const options = { intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning };
   if (!config.ortWorkerThread) return new OrtBackend(options);
   return new OrtWorkerBackend(options, (exitCode) =>

@@ -151,7 +151,7 @@ function systemBusyNs() {
 
 /** Native thread roles from one gdb backtrace of every thread (kept in `save`); {} without gdb. */
 function gdbRoles(pid, save) {
-  let text = '';
+  let text;
   try {
     text = execFileSync('gdb', ['-batch', '-nx', '-p', String(pid), '-ex', 'thread apply all bt 40'], {
       encoding: 'utf8',

@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
+import { passwordWeakness } from '../config/password-policy';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
-import type { Store } from '../store/store';
+import type { AccountStore } from './account-store';
 import { actorLabel, API_KEY_NAME_PATTERN, USERNAME_PATTERN } from './account-rules';
 import { generateApiKey } from './api-key';
 import { type ApiKeyView, toApiKeyView, toUserView, type UserView } from './auth-views';
 import { hashOpaqueToken } from './opaque-token';
 import type { PasswordHasher } from './password-hasher';
-import { passwordWeakness } from './password-policy';
 import type { Principal } from './principal';
 import { isRole, Role, roleAtLeast } from './role';
 
 export interface AccountAdminDeps {
-  readonly store: Store;
+  /** Users and API keys (the embedded store in production). */
+  readonly store: AccountStore;
   readonly hasher: PasswordHasher;
   readonly clock: () => number;
   readonly logger?: Logger | undefined;

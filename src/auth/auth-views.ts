@@ -1,5 +1,4 @@
-import type { ApiKeyRecord } from '../store/api-key.repository';
-import type { UserRecord } from '../store/user.repository';
+import type { ApiKeyRecord, UserRecord } from './account-store';
 import type { Role } from './role';
 
 /** What a successful login or refresh returns. */

@@ -28,9 +28,9 @@ export interface BatchIngestOptions extends BatchCodecOptions {
 
 /**
  * Builds the ingest. With `xmlWorker`, XML is parsed, validated and decoded on a worker thread (large uploads in
- * parts, see `pipelineSamples`) while `.npy` files,
- * whose decoding is a header check and a view, stay on the calling thread; this thread then never loads libxmljs2,
- * which is what lets the worker load it. Fails (like the in-thread codec) when the XSD is missing or broken.
+ * parts, see `pipelineSamples`) while `.npy` files, whose decoding is a header check and a view, stay on the calling
+ * thread; this thread then never loads libxmljs2, which is what lets the worker load it. Fails (like the in-thread
+ * codec) when the XSD is missing or broken.
  */
 export async function createBatchIngest(options: BatchIngestOptions): Promise<BatchIngest> {
   if (!options.xmlWorker) {

@@ -2,8 +2,9 @@
  * A decoded batch of signals, ready for inference: `count` samples of `sampleLength` float64 values each, stored
  * contiguously in row-major order (sample `i` is `values.subarray(i * sampleLength, (i + 1) * sampleLength)`).
  *
- * One flat `Float64Array` instead of nested arrays so that the values can be handed to ONNX Runtime as a tensor
- * view without copying.
+ * One flat `Float64Array` instead of nested arrays so that a batch of samples is a view of it, and the values cross
+ * to the inference worker without a copy. ONNX Runtime itself is handed a copy of each batch: it refuses tensors
+ * over shared memory, where the values are kept (see `OrtSession.run`).
  */
 export interface SignalBatch {
   readonly format: BatchFormat;

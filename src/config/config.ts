@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { passwordWeakness } from '../auth/password-policy';
+import { passwordWeakness } from './password-policy';
 
 const MiB = 1024 * 1024;
 
@@ -82,12 +82,20 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
 });
 
-/** In production a missing or weak secret is a boot failure; elsewhere the composition root generates one. */
-function productionProblems(e: z.infer<typeof schema>): string[] {
-  if (e.NODE_ENV !== 'production') return [];
+/** The variables the secrets' rules read together; validated on their own too, see {@link loadConfig}. */
+const secretsSchema = schema.pick({ NODE_ENV: true, JWT_SECRET: true, ADMIN_USERNAME: true, ADMIN_PASSWORD: true });
+
+/**
+ * Rules over the secrets that no single variable's schema expresses. A weak ADMIN_PASSWORD is refused in every
+ * environment, here rather than when the admin is created, so that it is a configuration error like any other. In
+ * production a missing or short JWT_SECRET is too; elsewhere the composition root generates one.
+ */
+function secretProblems(e: z.infer<typeof secretsSchema>): string[] {
   const problems: string[] = [];
-  if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production');
-  else if (Buffer.byteLength(e.JWT_SECRET) < 32) problems.push('JWT_SECRET: must be at least 32 bytes');
+  if (e.NODE_ENV === 'production') {
+    if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production');
+    else if (Buffer.byteLength(e.JWT_SECRET) < 32) problems.push('JWT_SECRET: must be at least 32 bytes');
+  }
   const weakness = e.ADMIN_PASSWORD === undefined ? undefined : passwordWeakness(e.ADMIN_PASSWORD, e.ADMIN_USERNAME);
   if (weakness !== undefined) problems.push(`ADMIN_PASSWORD: ${weakness}`);
   return problems;
@@ -191,12 +199,14 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  // The secrets' rules run even when an unrelated variable is invalid, so that one start names every problem.
+  const secrets = secretsSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+    ...(secrets.success ? secretProblems(secrets.data) : []),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems = productionProblems(e);
-  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,

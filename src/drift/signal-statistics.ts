@@ -4,7 +4,7 @@ export type SignalStatistic = (typeof SIGNAL_STATISTICS)[number];
 
 /**
  * Mean, population standard deviation, minimum and maximum of one sample (numpy's `mean`, `std`, `min`, `max` along
- * the sample, as `models/ecg-rhythm/recipe/export.py` computes the reference).
+ * the sample, as `training/ecg-rhythm/export.py` computes the reference).
  */
 export function signalStatistics(values: Float64Array): Record<SignalStatistic, number> {
   // Indexed loops: `for...of` over a typed array runs the iterator protocol, several times slower on this path,

@@ -1,4 +1,4 @@
-import { ErrorCode } from './error-code';
+import type { ErrorCode } from './error-code';
 
 /** Structured, client-safe facts about an error (sample index, line numbers, limits...). */
 export type ErrorDetails = Readonly<Record<string, unknown>>;

@@ -1,17 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
-import type { Principal } from '../auth/principal';
-import { ErrorCode } from '../errors/error-code';
-import { GatewayError } from '../errors/gateway-error';
 import { AuthPayload, Me } from './auth.type';
-import type { GatewayContext } from './context';
-
-/** The authenticated principal; the permission layer guarantees there is one wherever this is called. */
-export function principalOf(ctx: GatewayContext): Principal {
-  if (ctx.auth.status !== 'authenticated')
-    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'Authentication required.');
-  return ctx.auth.principal;
-}
+import { principalOf, type GatewayContext } from './context';
 
 /** Sessions: log in, rotate the refresh token, log out, and who am I. */
 @Resolver()

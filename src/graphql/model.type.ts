@@ -56,11 +56,11 @@ export class ModelVersionType {
   }
 
   @Field(() => [TensorSpecType]) get inputs(): TensorSpecType[] {
-    return this.source.manifest.inputs.map(TensorSpecType.from);
+    return this.source.manifest.inputs.map((spec) => TensorSpecType.from(spec));
   }
 
   @Field(() => [TensorSpecType]) get outputs(): TensorSpecType[] {
-    return this.source.manifest.outputs.map(TensorSpecType.from);
+    return this.source.manifest.outputs.map((spec) => TensorSpecType.from(spec));
   }
 
   @Field(() => [String], { description: 'The meaning of each output column.' }) get labels(): string[] {

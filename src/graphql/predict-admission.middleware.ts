@@ -15,7 +15,9 @@ export function predictAdmissionMiddleware(admission: PredictAdmission): IMiddle
         const key = ctx.auth.status === 'authenticated' ? principalKey(ctx.auth.principal) : `address:${ctx.address}`;
         const release = await admission.admit(key);
         try {
-          return await resolve(parent, args, ctx, info);
+          // graphql-middleware types a resolver's result as `any`; this middleware only passes it through.
+          const result: unknown = await resolve(parent, args, ctx, info);
+          return result;
         } finally {
           release();
         }

@@ -1,8 +1,7 @@
 import { Arg, Ctx, Int, Mutation, Resolver } from 'type-graphql';
 import { principalKey } from '../auth/principal';
 import type { PredictionService } from '../prediction/prediction.service';
-import { principalOf } from './auth.resolver';
-import type { GatewayContext } from './context';
+import { principalOf, type GatewayContext } from './context';
 import { Prediction } from './prediction.type';
 import { uploadSource } from './upload-source';
 import { PendingUpload, UploadScalar } from './upload-scalar';

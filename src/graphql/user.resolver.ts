@@ -1,9 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
 import { Role } from '../auth/role';
-import { principalOf } from './auth.resolver';
 import { ApiKey, CreatedApiKey, User } from './auth.type';
-import type { GatewayContext } from './context';
+import { principalOf, type GatewayContext } from './context';
 
 /** Administration of people and service credentials (ADMIN only, enforced by the permission layer). */
 @Resolver()

@@ -20,5 +20,16 @@ export interface InferenceSession {
 /** Opens model files into sessions. */
 export interface InferenceBackend {
   readonly name: string;
+  /**
+   * How many runs to hand the backend at once (at least 1): 1 where a run holds the calling thread until it ends,
+   * more where the backend queues runs elsewhere, so that a full batch can wait there, handed over, while another
+   * runs.
+   */
+  readonly maxRunsInFlight: number;
   open(modelPath: string): Promise<InferenceSession>;
+  /**
+   * Ends the backend and every session it opened (a worker thread, if it has one); every later call fails, `open`
+   * as well as `run` and `release` on its sessions.
+   */
+  close(): Promise<void>;
 }

@@ -36,10 +36,11 @@ async function subdirectories(dir: string): Promise<string[]> {
 }
 
 /**
- * Scans `<modelsDir>/<name>/<version>/manifest.json`, oldest version first. Folders that are not a model name or a
- * positive integer version (a training recipe, say) are ignored; a version whose manifest is invalid is logged and
- * skipped, so one bad folder never keeps the others from serving. Leftovers of registrations interrupted over an hour
- * ago are removed.
+ * Scans `<modelsDir>/<name>/<version>/manifest.json`, oldest version first. The models folder holds served artefacts
+ * only (training code lives outside it); a folder that is not a model name (the staging folder, a volume's
+ * `lost+found`) or not a positive integer version cannot be addressed by a request, so it is not a version and is
+ * ignored. A version whose manifest is invalid is logged and skipped, so one bad folder never keeps the others from
+ * serving. Leftovers of registrations interrupted over an hour ago are removed.
  */
 export async function discoverVersions(modelsDir: string, logger: Logger): Promise<DiscoveredVersion[]> {
   await removeStaleUploads(path.join(modelsDir, STAGING_FOLDER));

@@ -9,13 +9,7 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { createFormatError } from '../errors/format-error';
 import type { GatewayContext } from '../graphql/context';
-import {
-  limitParseOptions,
-  limitValidationRules,
-  queryLimitsOf,
-  queryLimitsPlugin,
-  type QueryLimits,
-} from '../graphql/query-limits';
+import { createQueryLimits, queryLimitsOf, type QueryLimitsWiring } from '../graphql/query-limits';
 import { uploadDrainPlugin } from '../graphql/upload-drain.plugin';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -41,13 +35,13 @@ export class Gateway {
   private state: ServerPhase = { phase: 'created' };
   private readonly httpServer: http.Server;
   private readonly apollo: ApolloServer<GatewayContext>;
-  private readonly queryLimits: QueryLimits;
+  private readonly queryLimits: QueryLimitsWiring;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config, logger, schema } = deps;
     const production = config.env === 'production';
     this.httpServer = http.createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: 30_000 });
-    const limits = queryLimitsOf(config.limits);
+    const limits = createQueryLimits(queryLimitsOf(config.limits));
     this.queryLimits = limits;
     this.apollo = new ApolloServer<GatewayContext>({
       schema,
@@ -56,8 +50,8 @@ export class Gateway {
       introspection: !production,
       hideSchemaDetailsFromClientErrors: production,
       allowBatchedHttpRequests: false,
-      validationRules: limitValidationRules(limits),
-      parseOptions: limitParseOptions(limits),
+      validationRules: limits.validationRules,
+      parseOptions: limits.parseOptions,
       csrfPrevention: true,
       // main.ts owns signals: Apollo's own handler would re-raise SIGTERM and end the process before models are freed.
       stopOnTerminationSignals: false,
@@ -67,7 +61,7 @@ export class Gateway {
           stopGracePeriodMillis: config.shutdownTimeoutMs,
         }),
         uploadDrainPlugin(),
-        queryLimitsPlugin(limits),
+        limits.plugin,
         deps.telemetry.plugin,
         ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ],
@@ -90,7 +84,7 @@ export class Gateway {
       metrics: telemetry.metrics.registry,
       authenticate,
       phase: () => this.state,
-      queryLimits: this.queryLimits,
+      queryLimits: this.queryLimits.httpMiddleware,
     });
     this.httpServer.on('request', app);
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import helmet from 'helmet';
 import onFinished from 'on-finished';
@@ -10,7 +10,6 @@ import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { Config } from '../config/config';
 import { ErrorCode } from '../errors/error-code';
 import type { GatewayContext } from '../graphql/context';
-import { queryLimitsMiddleware, type QueryLimits } from '../graphql/query-limits';
 import type { ModelRegistry } from '../registry/model-registry';
 import { multipartCsrfGuard } from './csrf.middleware';
 import { errorHandler, sendError } from './error-handler';
@@ -28,8 +27,8 @@ export interface HttpAppDeps {
   readonly metrics: MetricsExposition;
   readonly authenticate: (credentials: PresentedCredentials) => RequestAuth;
   readonly phase: () => ServerPhase;
-  /** The document limits Apollo enforces too; size and tokens are checked here, before parsing. */
-  readonly queryLimits: QueryLimits;
+  /** The query limits' HTTP part (`createQueryLimits`): document size and tokens, checked before Apollo parses. */
+  readonly queryLimits: RequestHandler;
 }
 
 /**
@@ -61,7 +60,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       maxFieldSize: 64 * 1024,
     }),
     // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
-    queryLimitsMiddleware(queryLimits),
+    queryLimits,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => ({
         auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),

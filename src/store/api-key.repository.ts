@@ -1,27 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../auth/role';
+import type { ApiKeyRecord, ApiKeyStore, NewApiKey } from '../auth/account-store';
 import type { Database } from './database';
 import { roleFromRow } from './rows';
-
-/** An API key as stored, without its hash (nothing outside the repository needs it). Times are epoch ms. */
-export interface ApiKeyRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly createdAt: number;
-  readonly createdBy: string | null;
-  readonly revokedAt: number | null;
-  readonly lastUsedAt: number | null;
-}
-
-/** What {@link ApiKeyRepository.create} needs. `keyHash` is the SHA-256 of the key, hex; the key itself is never stored. */
-export interface NewApiKey {
-  readonly name: string;
-  readonly role: Role;
-  readonly keyHash: string;
-  readonly createdAt: number;
-  readonly createdBy: string | null;
-}
 
 interface ApiKeyRow {
   id: string;
@@ -52,7 +32,7 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
  * useless to a thief: there is nothing to brute-force, unlike a password, and a slow hash would only slow every
  * request down.
  */
-export class ApiKeyRepository {
+export class ApiKeyRepository implements ApiKeyStore {
   private readonly insertStmt;
   private readonly activeByHash;
   private readonly byId;

@@ -1,27 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { NewRefreshToken, RefreshTokenRecord, RefreshTokenStore } from '../auth/account-store';
 import type { Database } from './database';
-
-/** A refresh token as stored, without its hash. Times are epoch ms. */
-export interface RefreshTokenRecord {
-  readonly id: string;
-  /** Every token obtained by rotating from one login shares the login's family. */
-  readonly familyId: string;
-  readonly userId: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  /** Set when the token was exchanged for a new one; presenting it again is a replay. */
-  readonly usedAt: number | null;
-  readonly revokedAt: number | null;
-}
-
-/** What {@link RefreshTokenRepository.insert} needs. `tokenHash` is the SHA-256 of the token, hex. */
-export interface NewRefreshToken {
-  readonly familyId: string;
-  readonly userId: string;
-  readonly tokenHash: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-}
 
 interface RefreshTokenRow {
   id: string;
@@ -53,7 +32,7 @@ function toRecord(row: RefreshTokenRow): RefreshTokenRecord {
  * `Store.transaction`. {@link markUsed} is the guard against two concurrent refreshes with one token: its UPDATE only
  * matches an unused, unrevoked row, and only the caller that changed the row wins.
  */
-export class RefreshTokenRepository {
+export class RefreshTokenRepository implements RefreshTokenStore {
   private readonly insertStmt;
   private readonly byHash;
   private readonly markUsedStmt;

@@ -1,3 +1,4 @@
+import type { AccountStore } from '../auth/account-store';
 import { ApiKeyRepository } from './api-key.repository';
 import { type Database, openDatabase, openInMemoryDatabase } from './database';
 import { ModelAliasRepository } from './model-alias.repository';
@@ -9,8 +10,11 @@ import { RefreshTokenRepository } from './refresh-token.repository';
 import { TrafficPolicyRepository } from './traffic-policy.repository';
 import { UserRepository } from './user.repository';
 
-/** The embedded database as the rest of the gateway sees it: repositories, a transaction helper, and `close`. */
-export interface Store {
+/**
+ * The embedded database as the composition root sees it: repositories, a transaction helper, and `close`. It is
+ * authentication's {@link AccountStore}; the other modules get adapters over single repositories.
+ */
+export interface Store extends AccountStore {
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly refreshTokens: RefreshTokenRepository;

@@ -1,26 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { CreateUserResult, NewUser, UserRecord, UserStore } from '../auth/account-store';
 import type { Role } from '../auth/role';
 import type { Database } from './database';
 import { isUniqueViolation, roleFromRow } from './rows';
-
-/** A user as stored. Times are epoch milliseconds. */
-export interface UserRecord {
-  readonly id: string;
-  readonly username: string;
-  /** Self-describing `scrypt$N$r$p$salt$hash` string; never the password. */
-  readonly passwordHash: string;
-  readonly role: Role;
-  readonly createdAt: number;
-  /** Who created the user (`user:<name>` or `apiKey:<name>`), or `null` for the first administrator. */
-  readonly createdBy: string | null;
-}
-
-/** What {@link UserRepository.create} needs; the id is chosen by the repository. */
-export type NewUser = Omit<UserRecord, 'id'>;
-
-/** `duplicate`: the username is taken, compared case-insensitively. */
-export type CreateUserResult =
-  { readonly status: 'created'; readonly user: UserRecord } | { readonly status: 'duplicate' };
 
 interface UserRow {
   id: string;
@@ -45,7 +27,7 @@ function toRecord(row: UserRow): UserRecord {
 }
 
 /** The `users` table. Usernames are unique and looked up case-insensitively (`COLLATE NOCASE`). */
-export class UserRepository {
+export class UserRepository implements UserStore {
   private readonly insertStmt;
   private readonly byUsername;
   private readonly byId;

@@ -1,7 +1,10 @@
 /**
  * The seam between the prediction path and telemetry: services name the stages they run, the telemetry module turns
- * each into a trace span and its histograms. Code outside `src/telemetry/` depends on this interface only.
+ * each into a trace span and its histograms. The prediction path (codec, inference, prediction, the XML worker
+ * thread) imports this module only, never the rest of `src/telemetry/` (test/unit/architecture.test.ts checks it).
  */
+
+export { StageRecorder } from './stage-recorder';
 
 /** The stages of a prediction that get a span (and, where it matters to operators, a histogram). */
 export const Stage = {

@@ -1,8 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { context, isSpanContextValid, trace, type Tracer } from '@opentelemetry/api';
-import type { OperationDefinitionNode } from 'graphql';
+import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { IMiddleware, IMiddlewareFunction } from 'graphql-middleware';
-import type { GatewayContext } from '../graphql/context';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { MetricsHistory } from './metrics-history';
 import type { RequestScope, RequestScopes } from './request-scope';
@@ -11,6 +10,15 @@ import { markFailed } from './stage-instrumentation';
 /** GraphQL span attributes from the (incubating) semantic conventions, copied here as OpenTelemetry recommends. */
 const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
+
+/**
+ * What telemetry needs of a request's GraphQL context, which the server builds (`GatewayContext` satisfies it). The
+ * context object itself is the key the request's scope is found again by.
+ */
+export interface TelemetryContext {
+  /** Runs `task` once the response has been sent; without it, the request is timed when its result is ready. */
+  readonly afterResponse?: (task: () => void) => void;
+}
 
 /** What the plugin and the field middleware share. */
 export interface TelemetryPluginDeps {
@@ -25,8 +33,13 @@ export interface TelemetryPluginDeps {
 
 /** The first root field of the operation: the `operation` label (bounded by the schema, unlike operation names). */
 function rootField(operation: OperationDefinitionNode): string {
-  const field = operation.selectionSet.selections.find((s) => s.kind === 'Field');
-  return field?.kind === 'Field' ? field.name.value : 'unknown';
+  const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  return field?.kind === Kind.FIELD ? field.name.value : 'unknown';
+}
+
+/** An error's `extensions.code`: a string on every error the gateway's `formatError` shaped; otherwise internal. */
+function errorCodeOf(code: unknown): string {
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
 
 /**
@@ -34,7 +47,7 @@ function rootField(operation: OperationDefinitionNode): string {
  * the first error's code), the request metrics (count, errors by code, end-to-end duration once the response is
  * written), a `graphql.response.encode` span from the result to the last byte, and the trace id in `extensions`.
  */
-export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<GatewayContext> {
+export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<TelemetryContext> {
   const { tracer, metrics, byContext, history } = deps;
   return {
     async requestDidStart({ contextValue }) {
@@ -52,7 +65,7 @@ export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<G
         },
         async willSendResponse({ response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = (body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
+          const codes = (body?.errors ?? []).map((e) => errorCodeOf(e.extensions?.['code']));
           if (codes[0] !== undefined) markFailed(span, codes[0]);
           if (body !== undefined && isSpanContextValid(span.spanContext())) {
             body.extensions = { ...body.extensions, traceId: span.spanContext().traceId };
@@ -92,12 +105,12 @@ export function telemetryPlugin(deps: TelemetryPluginDeps): ApolloServerPlugin<G
  * of the GraphQL span and labelled with the request's model.
  */
 export function telemetryFieldMiddleware(deps: TelemetryPluginDeps): IMiddleware {
-  const inScope: IMiddlewareFunction = (resolve, parent, args, ctx: GatewayContext, info) => {
+  const inScope: IMiddlewareFunction = (resolve, parent, args, ctx: TelemetryContext, info) => {
+    // graphql-middleware types a resolver's result as a promise; it may be a plain value, passed on untouched.
+    const next = (): Promise<unknown> => resolve(parent, args, ctx, info) as Promise<unknown>;
     const scope = deps.byContext.get(ctx);
-    if (scope === undefined) return resolve(parent, args, ctx, info);
-    return deps.scopes.run(scope, () =>
-      context.with(trace.setSpan(context.active(), scope.span), () => resolve(parent, args, ctx, info)),
-    );
+    if (scope === undefined) return next();
+    return deps.scopes.run(scope, () => context.with(trace.setSpan(context.active(), scope.span), next));
   };
   return { Query: inScope, Mutation: inScope };
 }

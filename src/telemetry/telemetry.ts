@@ -2,20 +2,19 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { IMiddleware } from 'graphql-middleware';
 import { Registry } from 'prom-client';
-import type { GatewayContext } from '../graphql/context';
 import { GatewayMetrics, type MetricsSources } from './gateway-metrics';
 import type { Instrumentation } from './instrumentation';
 import type { MetricsHistory } from './metrics-history';
 import { RequestScopes, type RequestScope } from './request-scope';
 import { StageInstrumentation } from './stage-instrumentation';
-import { telemetryFieldMiddleware, telemetryPlugin } from './telemetry.plugin';
+import { telemetryFieldMiddleware, telemetryPlugin, type TelemetryContext } from './telemetry.plugin';
 
 /** Everything the rest of the gateway receives from the telemetry module. */
 export interface Telemetry {
   /** Given to the services: spans and histograms for the stages of a prediction. */
   readonly instrumentation: Instrumentation;
   /** Given to Apollo: the operation span, request metrics, the trace id in `extensions`. */
-  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  readonly plugin: ApolloServerPlugin<TelemetryContext>;
   /** Given to the schema: runs root resolvers inside their request's span and scope. */
   readonly fieldMiddleware: IMiddleware;
   /** Served at `GET /metrics`. */

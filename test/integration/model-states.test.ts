@@ -11,7 +11,7 @@ import { tokens, xmlBatch } from '../support/xml';
 /** A models folder with the shipped model as versions 1 and 2, and a copy whose manifest checksum is wrong. */
 function modelsWithABrokenVersion(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'infergraph-models-'));
-  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8')) as { sha256: string };
   const versions = [
     ['ecg-rhythm', 1, manifest.sha256],
     ['ecg-rhythm', 2, manifest.sha256],
@@ -82,6 +82,7 @@ describe('several versions and a version that failed to load', () => {
 class FailingRunsBackend implements InferenceBackend {
   readonly name = 'failing-runs';
   private readonly inner = new OrtBackend({ intraOpNumThreads: 1, allowSpinning: false });
+  readonly maxRunsInFlight = this.inner.maxRunsInFlight;
 
   async open(modelPath: string): Promise<InferenceSession> {
     const session = await this.inner.open(modelPath);
@@ -94,6 +95,10 @@ class FailingRunsBackend implements InferenceBackend {
       },
       release: () => session.release(),
     };
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
   }
 }
 

@@ -46,7 +46,9 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
     const correct = prediction.samples.filter((s, i) => s.label === prediction.labels[truth[i] as number]).length;
     const accuracy = correct / count;
     expect(accuracy).toBeGreaterThanOrEqual(0.97);
-    const manifest = JSON.parse(readFileSync(path.join(HELDOUT, '..', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(HELDOUT, '..', 'manifest.json'), 'utf8')) as {
+      evaluation: { test: { accuracy: number } };
+    };
     expect(accuracy).toBeCloseTo(manifest.evaluation.test.accuracy, 10);
   });
 

@@ -101,4 +101,22 @@ describe('the gateway process', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toContain(problem);
   });
+
+  it('refuses to start in development with a weak ADMIN_PASSWORD, named with the other problems, exit 78', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['dist/main.js'], {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...testEnv({ NODE_ENV: 'development', ADMIN_PASSWORD: 'password123', BATCH_MAX_SIZE: 'lots' }),
+        },
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('ADMIN_PASSWORD: must');
+    expect(result.stderr).toContain('BATCH_MAX_SIZE');
+  });
 });

@@ -116,7 +116,7 @@ function expected(access: Access, caller: Caller): Outcome {
 }
 
 /** `allowed` means the permission layer let the call through: any error but an auth or an internal one. */
-function outcome(res: GraphQLResponse<unknown>): Outcome | string {
+function outcome(res: GraphQLResponse<unknown>): Outcome | 'INTERNAL_SERVER_ERROR' {
   const code = res.body.errors?.[0]?.extensions?.code;
   return code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || code === 'INTERNAL_SERVER_ERROR' ? code : 'allowed';
 }

@@ -1,10 +1,15 @@
 import type { Float64Tensor, InferenceBackend, InferenceSession, TensorSpec } from '../../src/inference/backend';
 import { elementCount } from '../../src/tensor/tensor';
 
+/** What a closed fake backend rejects every call with, in the real backends' words. */
+const closedError = (): Error => new Error('the inference backend is closed');
+
 /** Records every run; computes row i as [sum of sample i, -sum] so results can be checked by hand. */
 export class FakeSession implements InferenceSession {
   readonly runs: number[][] = [];
   released = false;
+  /** Set by {@link FakeBackend.close}: every later call fails. */
+  closed = false;
 
   constructor(
     readonly inputs: readonly TensorSpec[] = [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
@@ -13,6 +18,7 @@ export class FakeSession implements InferenceSession {
   ) {}
 
   async run(input: Float64Tensor): Promise<Float64Tensor> {
+    if (this.closed) throw closedError();
     this.runs.push([...input.dims]);
     if (this.fail) throw new Error('kernel exploded at /secret/path');
     const [n = 0, ...rest] = input.dims;
@@ -27,20 +33,34 @@ export class FakeSession implements InferenceSession {
   }
 
   async release(): Promise<void> {
+    if (this.closed) throw closedError();
     this.released = true;
   }
 }
 
-/** A backend that hands out {@link FakeSession}s, or fails to open paths listed in `broken`. */
+/** A backend that hands out {@link FakeSession}s for any path, but fails to open the paths listed in `broken`. */
 export class FakeBackend implements InferenceBackend {
   readonly name = 'fake';
+  /** As the in-thread runtime: one run at a time. */
+  readonly maxRunsInFlight = 1;
   readonly sessions: FakeSession[] = [];
+  private closed = false;
 
-  constructor(private readonly make: () => FakeSession = () => new FakeSession()) {}
+  constructor(
+    private readonly make: () => FakeSession = () => new FakeSession(),
+    private readonly broken: readonly string[] = [],
+  ) {}
 
-  async open(): Promise<InferenceSession> {
+  async open(modelPath: string): Promise<InferenceSession> {
+    if (this.closed) throw closedError();
+    if (this.broken.includes(modelPath)) throw new Error(`fake backend: ${modelPath} is listed as broken`);
     const session = this.make();
     this.sessions.push(session);
     return session;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const session of this.sessions) session.closed = true;
   }
 }

@@ -28,7 +28,7 @@ export function fakeModelFiles(
     outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
     labels: ['a', 'b'],
     ...patch,
-  } as Manifest;
+  };
 }
 
 /** A {@link fakeModelFiles} version in a fresh temp folder, as an in-memory `ModelVersion`. */

@@ -53,6 +53,6 @@ export async function heldPrediction(
     body: stream,
     duplex: 'half',
     headers: { ...headersOf(endpoint), 'content-type': contentType, 'apollo-require-preflight': 'true' },
-  } as RequestInit);
+  });
   return { finish, response };
 }

@@ -85,9 +85,9 @@ export class OtlpReceiver {
             (ss.spans ?? []).map((s) => ({
               traceId: String(s['traceId']),
               spanId: String(s['spanId']),
-              parentSpanId: String(s['parentSpanId'] ?? ''),
+              parentSpanId: typeof s['parentSpanId'] === 'string' ? s['parentSpanId'] : '',
               name: String(s['name']),
-              status: (s['status'] ?? {}) as { code?: number; message?: string },
+              status: s['status'] ?? {},
               attributes: attributesOf(s['attributes'] as JsonAttributes),
               serviceName,
             })),

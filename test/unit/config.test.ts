@@ -63,6 +63,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('JWT_SECRET: required in production');
   });
 
+  it.each(['development', 'test', 'production'])(
+    'in %s, refuses a weak ADMIN_PASSWORD as a configuration problem, named with every other one',
+    (NODE_ENV) => {
+      const secret = { JWT_SECRET: 'x'.repeat(32) };
+      expect(() => loadConfig({ NODE_ENV, ...secret, ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' })).not.toThrow();
+      // The username is part of the policy, so the rule sees ADMIN_USERNAME too.
+      expect(() =>
+        loadConfig({ NODE_ENV, ...secret, ADMIN_USERNAME: 'vrt2', ADMIN_PASSWORD: 'k7#Lq9!vRt2$wZ' }),
+      ).toThrow('ADMIN_PASSWORD: must not contain the username');
+      let caught: unknown;
+      try {
+        loadConfig({ NODE_ENV, ...secret, ADMIN_PASSWORD: 'password123', PORT: 'eighty', BATCH_MAX_SIZE: '0' });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      const { problems } = caught as ConfigError;
+      expect(problems).toHaveLength(3);
+      expect(problems.filter((p) => /^(PORT|BATCH_MAX_SIZE): /.test(p))).toHaveLength(2);
+      expect(problems).toContain('ADMIN_PASSWORD: must be at least 12 characters');
+    },
+  );
+
   it('outside production, leaves a missing secret and admin password to be generated', () => {
     const config = loadConfig({ NODE_ENV: 'development' });
     expect(config.auth.jwtSecret).toBeNull();

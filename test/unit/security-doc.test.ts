@@ -5,15 +5,15 @@
  *
  * How citations are read, and the limits of that:
  * - A test path is a code span or a Markdown link target that is a `test/…` path ending in `.test.ts`, a `test/…`
- *   path ending in `*` (a glob: it must match at least one jest file), or a `models/…/tests/test_*.py`. Every test
- *   path anywhere in the doc, prose or table, must exist.
+ *   path ending in `*` (a glob: it must match at least one jest file), or a `…/tests/test_*.py`. Every test path
+ *   anywhere in the doc, prose or table, must exist.
  * - A citation is a code span that follows a test path which `›` or `(` follows, in the same table cell (or line),
  *   up to the next `;` outside code spans: `path` › `title`, `title`; `path` (`title`, prose, `title`). Code spans
  *   before such a path (`npm run schema:check`) and prose without backticks ("every operation × role") are not
- *   citations. A citation's title is the span's text, read as `cellTitle` (test/support/test-catalogue.ts) reads a
- *   row's first cell: `\|` unescaped, the padding spaces of a double-backtick span removed.
+ *   citations. A citation's title is the span's text, read by `cellTitle` (test/support/test-titles.ts): `\|`
+ *   unescaped, the padding spaces of a double-backtick span removed.
  * - `…` in a citation stands for omitted text: a trailing `…` makes it a prefix of a title, a leading one a suffix.
- * - A file's titles are those `jestTitles` finds (see test-catalogue.ts), or its pytest functions. An `.each` whose
+ * - A file's titles are those `jestTitles` finds (see test-titles.ts), or its pytest functions. An `.each` whose
  *   table is written in the file (an array literal, or a `const` holding one, taken as never changed) and whose
  *   placeholders only take literals (`$key`, `%s`, `%d`, `%i`, `%j`, `%#`, `%$`) is resolved as jest-each names its
  *   cases; its template may be cited too. Any other `.each` or `${}` title stays a pattern whose placeholders
@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { cellTitle, cells, jestFiles, jestTitles, pytestFiles, pytestNames, REPO } from '../support/test-catalogue';
+import { cellTitle, cells, jestFiles, jestTitles, pytestFiles, pytestNames, REPO } from '../support/test-titles';
 
 const SECURITY_DOC = path.join(REPO, 'docs', 'security.md');
 
@@ -36,7 +36,7 @@ interface Citation {
 }
 
 const isTestPath = (text: string): boolean =>
-  /^test\/[^\s`]*(\.test\.ts|\*)$/.test(text) || /^models\/[^\s`]*\/tests\/test_[^/\s`]*\.py$/.test(text);
+  /^test\/[^\s`]*(\.test\.ts|\*)$/.test(text) || /^[^\s`]*\/tests\/test_[^/\s`]*\.py$/.test(text);
 
 /** The code spans of a piece of Markdown, in order (any backtick-run length), with where each ends. */
 function spansOf(text: string): { text: string; end: number }[] {
@@ -362,5 +362,30 @@ describe('docs/security.md', () => {
         titles.filter((shape) => shape.length === 1),
       ),
     ).toBe(false);
+  });
+
+  it('would find every kind of test title: the title finder runs on a made-up file', () => {
+    const code = [
+      "describe('group', () => {",
+      '  it(\'plain `quoted` "title" | with a pipe\', () => {});',
+      '  test(`template ${1 + 1} title`, () => {});',
+      "  it.each([['a', 1]])('each %s with %i', () => {});",
+      "  it.each`\n    a\n    ${1}\n  `('tagged $a', () => {});",
+      "  it.skip('skipped'); xit('x-ed'); describe('not a test', () => {});",
+      "  const label = 'dynamic'; it(label, () => {});",
+      '});',
+    ].join('\n');
+    expect(jestTitles(code).map((title) => `${title.kind}: ${title.text}`)).toEqual([
+      'literal: plain `quoted` "title" | with a pipe',
+      'pattern: `template ${1 + 1} title`',
+      'pattern: each %s with %i',
+      'pattern: tagged $a',
+      'literal: skipped',
+      'literal: x-ed',
+      'dynamic: label',
+    ]);
+    expect(
+      pytestNames('def test_a():\n    pass\n\nclass TestB:\n    def test_b(self):\n        pass\ndef helper(): pass\n'),
+    ).toEqual(['test_a', 'test_b']);
   });
 });

@@ -115,12 +115,12 @@ function floatTypeOf(descr: string | null): NpyFloatType {
       { dtype },
     );
   }
-  return unsupported(
+  throw unsupported(
     `The dtype ${dtype ?? '(unrecognised)'} is not supported; use little-endian float64 (<f8) or float32 (<f4).`,
     { dtype },
   );
 }
 
-function unsupported(message: string, details: Record<string, unknown>): never {
-  throw new GatewayError(ErrorCode.NPY_UNSUPPORTED, message, details);
+function unsupported(message: string, details: Record<string, unknown>): GatewayError {
+  return new GatewayError(ErrorCode.NPY_UNSUPPORTED, message, details);
 }

@@ -12,9 +12,9 @@ import { operationLimitRule, type DefinitionMeasure } from './operation-measure'
  * `graphql-depth-limit` itself is not used: it recurses through fragment spreads without a guard, so a fragment cycle
  * overflows the stack and an unknown fragment throws a TypeError (both crash the request as a 500 in Apollo, which
  * runs custom rules in the same pass as `NoFragmentCyclesRule`); it walks a fragment again at every spread (n
- * fragments that each spread the next twice take 2^n steps, about 0.8 s at n = 22 — some 220 tokens); and its error
- * names no actual depth. Here each fragment is measured once, cycles are left to `NoFragmentCyclesRule`, and the
- * error gives the depth found.
+ * fragments that each spread the next twice take 2^n steps, so a short document holds the event loop for long: see
+ * `benchmarks/README.md`); and its error names no actual depth. Here each fragment is measured once, cycles are left
+ * to `NoFragmentCyclesRule`, and the error gives the depth found.
  */
 export function depthLimitRule(maxDepth: number): ValidationRule {
   return operationLimitRule('depth', maxDepth, operationDepth);

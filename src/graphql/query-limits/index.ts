@@ -57,7 +57,7 @@ export function limitParseOptions(limits: QueryLimits): ParseOptions {
   return { maxLexicalTokens: limits.maxTokens, maxSourceLength: limits.maxDocumentBytes };
 }
 
-/** Everything the gateway wires, from one set of limits. */
+/** Everything the gateway wires, from one set of limits: `src/server/` mounts these pieces and no others. */
 export interface QueryLimitsWiring {
   readonly validationRules: ValidationRule[];
   readonly parseOptions: ParseOptions;

@@ -32,13 +32,24 @@ function specOf(meta: ort.InferenceSession.ValueMetadata): TensorSpec {
   return { name: meta.name, dtype: DTYPES[meta.type] ?? 'unknown', shape: [...meta.shape] };
 }
 
+/** What every call on a closed backend rejects with, on this thread or on the inference worker. */
+export function backendClosedError(): Error {
+  return new Error('the inference backend is closed');
+}
+
 /** The only place `onnxruntime-node` is used: CPU sessions for float64 models. */
 export class OrtBackend implements InferenceBackend {
   readonly name = 'onnxruntime-node';
+  /** A run holds this thread until it ends: a second batch handed over would only wait behind it. */
+  readonly maxRunsInFlight = 1;
+  /** Sessions opened and not released, which `close` releases. */
+  private readonly sessions = new Set<OrtSession>();
+  private closed = false;
 
   constructor(private readonly options: OrtBackendOptions) {}
 
   async open(modelPath: string): Promise<InferenceSession> {
+    if (this.closed) throw backendClosedError();
     const session = await ort.InferenceSession.create(modelPath, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: this.options.graphOptimizationLevel ?? 'all',
@@ -48,7 +59,21 @@ export class OrtBackend implements InferenceBackend {
       ...(this.options.interOpNumThreads ? { interOpNumThreads: this.options.interOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: this.options.allowSpinning ? '1' : '0' } } },
     });
-    return new OrtSession(session);
+    if (this.closed) {
+      await session.release();
+      throw backendClosedError();
+    }
+    const opened: OrtSession = new OrtSession(session, () => this.sessions.delete(opened));
+    this.sessions.add(opened);
+    return opened;
+  }
+
+  /** Releases every session still open, each once its runs in flight have ended; every later call fails. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const open = [...this.sessions];
+    this.sessions.clear();
+    await Promise.all(open.map((session) => session.end()));
   }
 }
 
@@ -57,18 +82,49 @@ class OrtSession implements InferenceSession {
   readonly outputs: readonly TensorSpec[];
   /**
    * onnxruntime-node refuses tensors over shared memory ("Invalid argument"), where the gateway keeps uploads and
-   * batches: they are copied into this buffer, reused from run to run (a memcpy of 1.28 MB for 32 ECGs, against an
-   * 11 ms run), or into a fresh one while another run of this session holds it.
+   * batches: they are copied into this buffer, reused from run to run, or into a fresh one while another run of this
+   * session holds it.
    */
   private scratch = new Float64Array(0);
   private scratchInUse = false;
+  /** Runs not yet settled: the backend's `close` lets them end before it releases the session. */
+  private readonly running = new Set<Promise<Float64Tensor>>();
+  private ended = false;
 
-  constructor(private readonly session: ort.InferenceSession) {
+  /** @param onRelease told when its owner releases the session: the backend's `close` then has nothing to release */
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly onRelease: () => void,
+  ) {
     this.inputs = Object.freeze(session.inputMetadata.map(specOf));
     this.outputs = Object.freeze(session.outputMetadata.map(specOf));
   }
 
   async run(input: Float64Tensor): Promise<Float64Tensor> {
+    if (this.ended) throw backendClosedError();
+    const run = this.compute(input);
+    this.running.add(run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(run);
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.ended) throw backendClosedError();
+    this.onRelease();
+    await this.session.release();
+  }
+
+  /** The backend is closing: no run starts any more, and the session is released once those in flight have ended. */
+  async end(): Promise<void> {
+    this.ended = true;
+    await Promise.allSettled(this.running);
+    await this.session.release();
+  }
+
+  private async compute(input: Float64Tensor): Promise<Float64Tensor> {
     const [inputName] = this.session.inputNames;
     const [outputName] = this.session.outputNames;
     if (inputName === undefined || outputName === undefined) throw new Error('model has no input or output');
@@ -90,9 +146,5 @@ class OrtSession implements InferenceSession {
     const out = result[outputName];
     if (out === undefined || out.type !== 'float64') throw new Error(`output ${outputName} is not float64`);
     return { data: out.data as Float64Array, dims: out.dims };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

@@ -59,6 +59,7 @@ export class CountingHasher extends PasswordHasher {
 
 export interface AuthFixture {
   readonly service: AuthService;
+  /** The whole store: the service sees only its AccountStore part; tests use the rest to arrange rows (roles). */
   readonly store: Store;
   /** The raw connection under `store`, to look at what is really stored. */
   readonly db: Database;

@@ -36,7 +36,7 @@ export function thrown(action: () => unknown): GatewayError {
     action();
   } catch (error) {
     if (error instanceof GatewayError) return error;
-    throw new Error(`expected a GatewayError, got ${String(error)}`);
+    throw new Error(`expected a GatewayError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a GatewayError, nothing was thrown');
 }
@@ -47,7 +47,7 @@ export async function rejected(action: () => Promise<unknown>): Promise<GatewayE
     await action();
   } catch (error) {
     if (error instanceof GatewayError) return error;
-    throw new Error(`expected a GatewayError, got ${String(error)}`);
+    throw new Error(`expected a GatewayError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a GatewayError, nothing was thrown');
 }

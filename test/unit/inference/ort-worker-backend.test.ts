@@ -1,62 +1,78 @@
+/**
+ * The main-thread side of OrtWorkerBackend against a stand-in worker speaking its protocol: what its answers are
+ * made of, crashes and closing. What it answers with ONNX Runtime itself is the backend contract's
+ * (`test/contract/backend-ort-worker.test.ts`).
+ */
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
-import { OrtBackend } from '../../../src/inference/onnx/ort-backend';
 import { OrtWorkerBackend } from '../../../src/inference/onnx/ort-worker-backend';
-import { sharedFloat64Array } from '../../../src/lib/worker-thread';
-import { heldoutInputs } from '../../support/held-request';
-import { MODEL_DIR, sameBits } from '../../support/reference';
+import * as workerThread from '../../../src/lib/worker-thread';
 
-jest.setTimeout(60_000);
-
-const MODEL = path.join(MODEL_DIR, 'model.onnx');
-const L = 5000;
+const FAKE_WORKER = path.resolve(__dirname, '..', '..', 'fixtures', 'workers', 'fake-ort.worker.js');
 const options = { intraOpNumThreads: 1, allowSpinning: false };
+const input = (n: number, data: Float64Array = new Float64Array(n * 2)) => ({ data, dims: [n, 2] });
+
+const backends: OrtWorkerBackend[] = [];
+function started(onExit?: (exitCode: number) => void): OrtWorkerBackend {
+  const backend = new OrtWorkerBackend(options, onExit);
+  backends.push(backend);
+  return backend;
+}
+
+beforeEach(() => {
+  jest
+    .spyOn(workerThread, 'startWorker')
+    .mockImplementation((_caller, _name, workerOptions) => new Worker(FAKE_WORKER, workerOptions));
+});
+afterEach(async () => {
+  await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  jest.restoreAllMocks();
+});
 
 describe('OrtWorkerBackend (ONNX Runtime sessions on a worker thread)', () => {
-  it('answers bit for bit what an in-thread session answers, for inputs in shared and in ordinary memory', async () => {
-    const inputs = heldoutInputs().subarray(0, 8 * L);
-    const local = await new OrtBackend(options).open(MODEL);
-    const expected = await local.run({ data: inputs, dims: [8, L, 1] });
-    const backend = new OrtWorkerBackend(options);
-    try {
-      const session = await backend.open(MODEL);
-      expect(session.inputs).toEqual(local.inputs);
-      const shared = sharedFloat64Array(inputs.length);
-      shared.set(inputs);
-      const [fromShared, fromOrdinary] = await Promise.all([
-        session.run({ data: shared, dims: [8, L, 1] }),
-        session.run({ data: inputs, dims: [8, L, 1] }),
-      ]);
-      expect(fromShared.dims).toEqual([8, 2]);
-      expect(sameBits(fromShared.data, expected.data)).toBe(true);
-      expect(sameBits(fromOrdinary.data, expected.data)).toBe(true);
-      expect(inputs.length).toBe(8 * L); // an ordinary input is copied, not moved away from its owner
-      await session.release();
-    } finally {
-      await local.release();
-      await backend.close();
-    }
+  it('shares inputs in shared memory as they are, and moves a copy of only the samples of any other', async () => {
+    const session = await started().open('model');
+    const shared = workerThread.sharedFloat64Array(4);
+    expect(Array.from((await session.run(input(2, shared))).data)).toEqual([1, 4, 32]);
+    const whole = new Float64Array(100);
+    const view = whole.subarray(10, 14); // a view: the whole buffer under it must not be cloned, nor moved
+    expect(Array.from((await session.run(input(2, view))).data)).toEqual([0, 4, 32]);
+    expect(whole.buffer.byteLength).toBe(800);
   });
 
-  it('reports a file ONNX Runtime cannot open as an error, and keeps serving', async () => {
-    const backend = new OrtWorkerBackend(options);
-    try {
-      await expect(backend.open(path.join(MODEL_DIR, 'manifest.json'))).rejects.toThrow();
-      const session = await backend.open(MODEL);
-      const out = await session.run({ data: heldoutInputs().subarray(0, L), dims: [1, L, 1] });
-      expect(out.dims).toEqual([1, 2]);
-    } finally {
-      await backend.close();
-    }
+  it('rejects with the message of an error the worker reports, and keeps serving', async () => {
+    const backend = started();
+    await expect(backend.open('refuse')).rejects.toThrow('cannot open refuse');
+    const session = await backend.open('model');
+    expect(session.inputs).toEqual([{ name: 'in', dtype: 'float64', shape: ['N', 2] }]);
+    await session.release();
+    await expect(session.run(input(1))).rejects.toThrow('no session 0');
+  });
+
+  it('fails the calls in flight when its worker dies, tells onExit, and fails every call after: the sessions are gone', async () => {
+    const exits: number[] = [];
+    const backend = started((exitCode) => exits.push(exitCode));
+    const session = await backend.open('model');
+    const held = expect(session.run(input(0))).rejects.toThrow('inference worker exited (3)');
+    await expect(backend.open('exit:3')).rejects.toThrow('inference worker exited (3)');
+    await held;
+    expect(exits).toEqual([3]);
+    await expect(session.run(input(1))).rejects.toThrow('the inference backend is closed');
+    await expect(backend.open('model')).rejects.toThrow('the inference backend is closed');
+    expect(workerThread.startWorker).toHaveBeenCalledTimes(1); // no new worker: it would hold no session
   });
 
   it('fails a run in flight when closed, and every call after', async () => {
-    const backend = new OrtWorkerBackend(options);
-    const session = await backend.open(MODEL);
-    const inFlight = session.run({ data: heldoutInputs().subarray(0, 32 * L), dims: [32, L, 1] });
+    const exits: number[] = [];
+    const backend = started((exitCode) => exits.push(exitCode));
+    const session = await backend.open('model');
+    const inFlight = expect(session.run(input(0))).rejects.toThrow('the inference backend is closed');
+    const opening = expect(backend.open('hold')).rejects.toThrow('the inference backend is closed');
     await backend.close();
-    await expect(inFlight).rejects.toThrow('closed');
-    await expect(session.run({ data: heldoutInputs().subarray(0, L), dims: [1, L, 1] })).rejects.toThrow('closed');
-    await expect(backend.open(MODEL)).rejects.toThrow('closed');
+    await Promise.all([inFlight, opening]);
+    await expect(session.run(input(1))).rejects.toThrow('the inference backend is closed');
+    await expect(backend.open('model')).rejects.toThrow('the inference backend is closed');
+    expect(exits).toEqual([]); // closing is not a crash
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
+import { getIntrospectionQuery, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
 import { buildGatewaySchema } from '../../../src/graphql/schema';
 import {
@@ -26,7 +26,7 @@ function estimate(
   const document = parse(source);
   const operation = document.definitions.find(
     (d): d is OperationDefinitionNode =>
-      d.kind === 'OperationDefinition' && (name === undefined || d.name?.value === name),
+      d.kind === Kind.OPERATION_DEFINITION && (name === undefined || d.name?.value === name),
   );
   if (operation === undefined) throw new Error('no operation');
   return estimateCost(schema, document, operation, variables, model);

@@ -6,7 +6,7 @@ import { ApolloServer, type GraphQLResponse } from '@apollo/server';
 import {
   buildSchema,
   getIntrospectionQuery,
-  GraphQLError,
+  type GraphQLError,
   parse,
   specifiedRules,
   validate,
@@ -198,7 +198,7 @@ export function directiveFlood(count: number): string {
 }
 
 /** The exact response shape of a limit error, as clients see it. */
-export function limitError(limit: string, max: number, actual: number | null) {
+export function limitError(limit: string, max: number, actual: number | null): unknown {
   return expect.objectContaining({ extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit, max, actual } });
 }
 

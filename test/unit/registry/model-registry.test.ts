@@ -1,14 +1,11 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import type { ModelRegistry } from '../../../src/registry/model-registry';
 import { FakeBackend, FakeSession } from '../../support/fake-backend';
 import { fakeModelFiles } from '../../support/fake-version';
 import { memoryJournal } from '../../support/memory-journal';
 import { testRegistry } from '../../support/registry';
-
-const logger = pino({ level: 'silent' });
 
 function writeVersion(root: string, name: string, version: number, patch: Record<string, unknown> = {}): void {
   const dir = path.join(root, name, String(version));

@@ -1,5 +1,5 @@
 import { Role } from '../../../src/auth/role';
-import type { NewApiKey } from '../../../src/store/api-key.repository';
+import type { NewApiKey } from '../../../src/auth/account-store';
 import { openInMemoryStore, type Store } from '../../../src/store/store';
 
 const ci: NewApiKey = {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Role } from '../../../src/auth/role';
-import type { NewRefreshToken } from '../../../src/store/refresh-token.repository';
+import type { NewRefreshToken } from '../../../src/auth/account-store';
 import { openInMemoryStore, openStore, type Store } from '../../../src/store/store';
 
 function addUser(store: Store, username: string): string {

@@ -1,6 +1,6 @@
 import { Role } from '../../../src/auth/role';
 import { openInMemoryStore, type Store } from '../../../src/store/store';
-import type { NewUser } from '../../../src/store/user.repository';
+import type { NewUser } from '../../../src/auth/account-store';
 
 const alice: NewUser = {
   username: 'Alice',

@@ -19,6 +19,8 @@ export const LIBXML_LEVEL_ERROR = 2;
 /** Trims, flattens whitespace and control characters, and caps a libxml message. */
 export function cleanLibxmlMessage(raw: unknown): string {
   const text = typeof raw === 'string' ? raw : '';
+  // Control characters are exactly what this strips, so the pattern names them on purpose.
+  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
   if (flat.length === 0) return 'unknown error';
   return flat.length > MAX_MESSAGE_CHARS ? `${flat.slice(0, MAX_MESSAGE_CHARS - 1)}…` : flat;

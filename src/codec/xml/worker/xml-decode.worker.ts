@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { isShared } from '../../../lib/worker-thread';
-import { StageRecorder } from '../../../telemetry/stage-recorder';
+import { StageRecorder } from '../../../telemetry/instrumentation';
 import { createLibxmlEngine } from '../libxml/libxml-engine';
 import { loadXsdSchema } from '../libxml/xsd-schema';
 import { createXmlBatchDecoder, type XmlBatchDecoder, type XmlBatchReader } from '../xml-batch-decoder';

@@ -2,15 +2,18 @@ import { Worker } from 'node:worker_threads';
 
 import { ErrorCode } from '../../../errors/error-code';
 import { GatewayError } from '../../../errors/gateway-error';
+import { assertNever } from '../../../lib/assert-never';
+import { WorkerChannel, type ChannelFailure, type Unnumbered } from '../../../lib/worker-channel';
 import { isShared, startWorker } from '../../../lib/worker-thread';
 import { NO_INSTRUMENTATION, type Instrumentation } from '../../../telemetry/instrumentation';
 import type { AsyncBatchDecoder, BatchExpectation, PendingSamples, SignalBatch } from '../../signal-batch';
 import {
   fromWireError,
+  type XmlDecodeCall,
+  type XmlDecodeNotice,
   type XmlDecodeReply,
-  type XmlDecodeRequest,
   type XmlWorkerData,
-  type XmlWorkerMessage,
+  type XmlWorkerHello,
 } from './xml-worker-protocol';
 
 /** Settings of {@link XmlWorkerDecoder}. */
@@ -23,15 +26,7 @@ export interface XmlWorkerDecoderOptions extends XmlWorkerData {
   readonly script?: string;
 }
 
-type WorkerState =
-  | { readonly kind: 'running'; readonly worker: Worker; readonly ready: Promise<void> }
-  | { readonly kind: 'crashed' }
-  | { readonly kind: 'closed' };
-
-interface Pending {
-  readonly worker: Worker;
-  readonly settle: (reply: XmlDecodeReply | GatewayError) => void;
-}
+type Decoded = Extract<XmlDecodeReply, { kind: 'decoded' }>;
 
 /**
  * Decodes XML batches on a worker thread, so that parsing one upload overlaps the inference and the HTTP work of
@@ -40,18 +35,24 @@ interface Pending {
  */
 export class XmlWorkerDecoder implements AsyncBatchDecoder {
   readonly format = 'xml';
-  private state: WorkerState;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  // The worker holds nothing between requests but documents read in part, whose requests fail with it: after a
+  // crash, the next request may as well start a new one.
+  private readonly channel: WorkerChannel<XmlDecodeCall, XmlDecodeReply, XmlDecodeNotice, XmlWorkerHello>;
 
   private constructor(private readonly options: XmlWorkerDecoderOptions) {
-    this.state = this.spawn();
+    this.channel = new WorkerChannel({
+      spawn: () => spawnWorker(options),
+      afterCrash: 'restart',
+      handshake: (hello) => (hello.kind === 'ready' ? undefined : fromWireError(hello.error)),
+      failure: failureError,
+      onCrash: options.onCrash,
+    });
   }
 
   /** Starts the worker and waits until it has loaded the schema; a broken schema fails here, as in-thread. */
   static async start(options: XmlWorkerDecoderOptions): Promise<XmlWorkerDecoder> {
     const decoder = new XmlWorkerDecoder(options);
-    if (decoder.state.kind === 'running') await decoder.state.ready;
+    await decoder.channel.start();
     return decoder;
   }
 
@@ -62,9 +63,10 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
    */
   async decode(bytes: Buffer, expect: BatchExpectation, firstPart = 0): Promise<SignalBatch> {
     const owned = ownedBytes(bytes);
-    const document = this.nextId++;
-    const request: XmlDecodeRequest = { kind: 'decode', id: document, bytes: owned, expect, firstPart };
-    const reply = this.settled(await this.send(request, isShared(owned) ? [] : [owned.buffer as ArrayBuffer]));
+    const transfer = isShared(owned) ? [] : [owned.buffer as ArrayBuffer];
+    const reply = await this.send({ kind: 'decode', bytes: owned, expect, firstPart }, transfer);
+    // The worker keeps a document read in part under the id of its `decode`.
+    const document = reply.id;
     const ids = [...reply.ids];
     const batch: SignalBatch = {
       format: 'xml',
@@ -79,9 +81,7 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
   }
 
   async close(): Promise<void> {
-    const { state } = this;
-    this.state = { kind: 'closed' };
-    if (state.kind === 'running') await state.worker.terminate();
+    await this.channel.close();
   }
 
   /** The rest of a document the worker keeps, read on demand. */
@@ -93,7 +93,7 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
         return ready;
       },
       next: async () => {
-        const reply = this.settled(await this.send({ kind: 'more', id: this.nextId++, document, upTo: ready + part }));
+        const reply = await this.send({ kind: 'more', document, upTo: ready + part });
         ids.push(...reply.ids);
         ready = reply.read;
         return ready;
@@ -101,79 +101,39 @@ export class XmlWorkerDecoder implements AsyncBatchDecoder {
       abandon: () => {
         if (dropped || ready === count) return;
         dropped = true;
-        if (this.state.kind === 'running')
-          this.state.worker.postMessage({ kind: 'drop', document } satisfies XmlDecodeRequest);
+        this.channel.notify({ kind: 'drop', document });
       },
     };
   }
 
-  /** A reply as the caller sees it: stage timings replayed in the caller's context, refusals thrown. */
-  private settled(reply: XmlDecodeReply | GatewayError): Extract<XmlDecodeReply, { kind: 'decoded' }> {
-    if (reply instanceof GatewayError) throw reply;
+  /** A request's reply as the caller sees it: stage timings replayed in the caller's context, refusals thrown. */
+  private async send(request: Unnumbered<XmlDecodeCall>, transfer: ArrayBuffer[] = []): Promise<Decoded> {
+    const reply = await this.channel.call(request, transfer);
     (this.options.instrumentation ?? NO_INSTRUMENTATION).replay(reply.stages);
     if (reply.kind === 'refused') throw fromWireError(reply.error);
     return reply;
   }
+}
 
-  private async send(
-    request: Exclude<XmlDecodeRequest, { kind: 'drop' }>,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<XmlDecodeReply | GatewayError> {
-    if (this.state.kind === 'crashed') this.state = this.spawn();
-    const state = this.state;
-    if (state.kind !== 'running') return new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
-    await state.ready;
-    // The worker may have died while this request waited: a message to it would never be answered.
-    if (this.state !== state) return workerFailure();
-    return new Promise((settle) => {
-      this.pending.set(request.id, { worker: state.worker, settle });
-      state.worker.postMessage(request, transfer);
-    });
-  }
+function spawnWorker(options: XmlWorkerDecoderOptions): Worker {
+  const { xsdPath, maxXmlBytes } = options;
+  const workerOptions = { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData };
+  return options.script === undefined
+    ? startWorker(__filename, 'xml-decode.worker', workerOptions)
+    : new Worker(options.script, workerOptions);
+}
 
-  private spawn(): WorkerState {
-    const { xsdPath, maxXmlBytes } = this.options;
-    const options = { workerData: { xsdPath, maxXmlBytes } satisfies XmlWorkerData };
-    const worker =
-      this.options.script === undefined
-        ? startWorker(__filename, 'xml-decode.worker', options)
-        : new Worker(this.options.script, options);
-    // Idle, the worker must not keep the process alive; the server does while requests are in flight.
-    worker.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (message: XmlWorkerMessage) => {
-        if (message.kind === 'ready') resolve();
-        else if (message.kind === 'unusable') reject(fromWireError(message.error));
-        else this.settle(message);
-      });
-      worker.once('exit', (code) => {
-        reject(workerFailure());
-        this.onExit(worker, code);
-      });
-    });
-    // Whoever awaits `ready` sees the failure; an unobserved one must not crash the process.
-    ready.catch(() => undefined);
-    // Errors thrown in the worker end it; 'exit' (above) does the cleaning up.
-    worker.on('error', () => undefined);
-    return { kind: 'running', worker, ready };
-  }
-
-  private settle(reply: XmlDecodeReply): void {
-    const pending = this.pending.get(reply.id);
-    this.pending.delete(reply.id);
-    pending?.settle(reply);
-  }
-
-  private onExit(worker: Worker, code: number): void {
-    for (const [id, pending] of this.pending) {
-      if (pending.worker !== worker) continue;
-      this.pending.delete(id);
-      pending.settle(workerFailure());
-    }
-    if (this.state.kind === 'running' && this.state.worker === worker) {
-      this.state = { kind: 'crashed' };
-      this.options.onCrash?.(code);
-    }
+/** A worker that fails (rather than refusing a document) is the gateway's fault; once closed, it is shutting down. */
+function failureError(failure: ChannelFailure): GatewayError {
+  switch (failure.kind) {
+    case 'crashed':
+    case 'terminated':
+    case 'down': // not on this channel: it restarts its worker
+      return workerFailure();
+    case 'closed':
+      return new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
+    default:
+      return assertNever(failure);
   }
 }
 

@@ -41,7 +41,10 @@ export type XmlWorkerMessage =
       readonly id: number;
       readonly count: number;
       readonly sampleLength: number;
-      /** Shared (or moved), not copied: the main thread hands this very memory to ONNX Runtime. */
+      /**
+       * Shared (or moved), not copied: batches are views of this very memory, and reach the inference worker without
+       * a copy. ONNX Runtime itself is handed a copy of each batch (it refuses shared memory: see `OrtSession.run`).
+       */
       readonly values: Float64Array;
       /** Samples read so far; the document is kept in the worker while this is below `count`. */
       readonly read: number;
@@ -53,6 +56,15 @@ export type XmlWorkerMessage =
 
 /** The replies to a request (everything but the start-up messages). */
 export type XmlDecodeReply = Extract<XmlWorkerMessage, { readonly id: number }>;
+
+/** What the worker says first: whether it can serve. */
+export type XmlWorkerHello = Exclude<XmlWorkerMessage, { readonly id: number }>;
+
+/** The requests that are answered (one {@link XmlDecodeReply} each). */
+export type XmlDecodeCall = Exclude<XmlDecodeRequest, { readonly kind: 'drop' }>;
+
+/** The one request that is not answered. */
+export type XmlDecodeNotice = Extract<XmlDecodeRequest, { readonly kind: 'drop' }>;
 
 /** Anything but a `GatewayError` is masked, exactly as it would be in a response. */
 export function toWireError(error: unknown): WireError {

@@ -42,7 +42,7 @@ def test_framework_matches_installed(manifest: dict) -> None:
     fw = manifest["framework"]
     assert fw == {"name": "pytorch", "version": torch.__version__, "onnxOpset": 13,
                   "onnxVersion": onnx.__version__}
-    assert manifest["training"]["recipe"] == "models/ecg-rhythm/recipe/build.py"
+    assert manifest["training"]["recipe"] == "training/ecg-rhythm/build.py"
 
 
 def test_dataset_and_evaluation_consistent(manifest: dict, artefact_dir: Path) -> None:

@@ -1,32 +1,24 @@
 /**
- * Keeps docs/testing.md honest: every test file has a section, every test case a row, and every row names a test
- * that exists. Add a test without documenting it (or rename one) and this file fails, naming what is missing.
+ * Finds the test files of the repository and the test titles in them, for `test/unit/security-doc.test.ts`, which
+ * checks the tests `docs/security.md` cites.
  *
  * How test titles are found, and the limits of that:
  * - Jest (`test/**\/*.test.ts`): the TypeScript parser (not a regex) finds calls to `it`/`test` (also `fit`, `xit`,
  *   `xtest` and modifiers such as `.only`, `.skip`, `.todo`, `.concurrent`, `.failing`), `it.each(table)(title)` and
  *   it.each`table`(title). `describe` is not a test. Only the first argument is read:
- *   - a string or a template without `${}` is a literal title: a row must show exactly that title;
+ *   - a string or a template without `${}` is a literal title;
  *   - a template with `${...}`, or an `.each` title with printf placeholders (`%s`, `%j`, `%i`, `%#`, ...) or
- *     `$name` placeholders, is a pattern: at least one row must match it, a placeholder standing for any text (so a
- *     bare `'$name'` only requires the file's section: write the resolved names there);
- *   - anything else (a variable, a call) cannot be checked statically: only the file's section is required.
+ *     `$name` placeholders, is a pattern, a placeholder standing for any text;
+ *   - anything else (a variable, a call) cannot be known statically: a dynamic title.
  *   A test registered inside a helper function is seen where the helper calls `it`, with the helper's argument.
- * - pytest (`models/**\/tests/test_*.py`): a regex over the source finds `def test_*` at any indentation (so a
- *   nested `def test_` or one inside a docstring would count too). A function is documented by a row `name` or
- *   `name[param-id]`; parametrize ids themselves are not checked against pytest's.
- * - The doc is read as Markdown text: a file's section starts at a heading that is just the path in backticks and
- *   runs to the next heading of level 1 to 3; rows are table lines starting with `|` (header and separator lines
- *   excluded); the first cell, after unescaping `\|` and removing its code-span backticks, is the test title.
+ * - pytest (any `tests/test_*.py` outside `node_modules` and hidden folders): a regex over the source finds
+ *   `def test_*` at any indentation (so a nested `def test_` or one inside a docstring would count too).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const DOC = path.join(REPO, 'docs', 'testing.md');
-
-// ---------------------------------------------------------------------------------------------- test discovery
 
 export type Title =
   | { readonly kind: 'literal'; readonly text: string }
@@ -46,8 +38,8 @@ function walk(dir: string, keep: (rel: string) => boolean): string[] {
 }
 
 export const jestFiles = (): string[] => walk(path.join(REPO, 'test'), (rel) => rel.endsWith('.test.ts'));
-export const pytestFiles = (): string[] =>
-  walk(path.join(REPO, 'models'), (rel) => /(^|\/)tests\/test_[^/]*\.py$/.test(rel));
+/** pytest files wherever they live (the training recipe's and the import tool's suites), by pytest's naming. */
+export const pytestFiles = (): string[] => walk(REPO, (rel) => /(^|\/)tests\/test_[^/]*\.py$/.test(rel));
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -128,9 +120,7 @@ export function pytestNames(code: string): string[] {
   return [...code.matchAll(/^[ \t]*(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\(/gm)].map((m) => m[1] ?? '');
 }
 
-// --------------------------------------------------------------------------------------------------- doc parsing
-
-/** The title in a row's first cell: `\|` unescaped, code-span backticks (and their padding space) removed. */
+/** The text of a code span (or a table cell holding one): `\|` unescaped, the backticks and their padding removed. */
 export function cellTitle(cell: string): string {
   const text = cell.trim().replace(/\\\|/g, '|');
   const span = /^(`+)([\s\S]*?)\1$/.exec(text);
@@ -148,45 +138,3 @@ export const cells = (line: string): string[] =>
     .replace(/^\|/, '')
     .replace(/\|$/, '')
     .split(/(?<!\\)\|/);
-
-/** Rows (first cells as titles, and all cells) of every table in `lines`, without header and separator lines. */
-function tableRows(lines: readonly string[]): string[][] {
-  const rows: string[][] = [];
-  lines.forEach((line, i) => {
-    if (!line.startsWith('|')) return;
-    const next = lines[i + 1] ?? '';
-    const isSeparator = /^\|[\s:|-]+\|?\s*$/.test(line);
-    const isHeader = !isSeparator && /^\|[\s:|-]+\|?\s*$/.test(next) && next.includes('-');
-    if (!isSeparator && !isHeader) rows.push(cells(line));
-  });
-  return rows;
-}
-
-/** Each file section of the doc (heading = the path in backticks) with its table rows. */
-export function docSections(markdown: string): Map<string, string[][]> {
-  const sections = new Map<string, string[][]>();
-  const lines = markdown.split('\n');
-  let current: { path: string; lines: string[] } | undefined;
-  const close = () => {
-    if (current !== undefined) sections.set(current.path, tableRows(current.lines));
-  };
-  for (const line of lines) {
-    const heading = /^(#{1,6})\s+(.*?)\s*$/.exec(line);
-    const level = heading?.[1]?.length ?? 7;
-    if (heading !== null && level <= 3) {
-      close();
-      const file = /^`([^`]+)`$/.exec(heading[2] ?? '');
-      current = file === null ? undefined : { path: file[1] ?? '', lines: [] };
-    } else {
-      current?.lines.push(line);
-    }
-  }
-  close();
-  return sections;
-}
-
-export function documented(title: Title, rowTitles: readonly string[]): boolean {
-  if (title.kind === 'literal') return rowTitles.includes(title.text);
-  if (title.kind === 'pattern') return rowTitles.some((row) => title.regex.test(row));
-  return true; // dynamic: the section's existence is all that can be checked
-}

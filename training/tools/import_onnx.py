@@ -1,6 +1,6 @@
 """Bring an ONNX model trained elsewhere into the gateway's models folder.
 
-    /usr/bin/python3 models/tools/import_onnx.py model.onnx --name my-model --version 1 \
+    /usr/bin/python3 training/tools/import_onnx.py model.onnx --name my-model --version 1 \
         --labels normal,atrial_fibrillation [--wrap-float64] [--models-dir models]
 
 Writes models/<name>/<version>/model.onnx and manifest.json (name, version, input/output specs read from the

@@ -1,3 +1,8 @@
+/**
+ * The password policy. It lives with the configuration, which holds `ADMIN_PASSWORD` to it at start-up, so that
+ * `config/` needs nothing from `auth/`; `auth/` holds every password a user is created with to the same rule.
+ */
+
 /** Minimum password length: NIST SP 800-63B asks for at least 8; 12 keeps offline guessing out of reach. */
 export const MIN_PASSWORD_LENGTH = 12;
 

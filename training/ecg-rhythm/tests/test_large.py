@@ -22,7 +22,7 @@ def large_manifest() -> dict:
 
 def test_large_manifest_names_the_variant_and_keeps_the_contract(large_manifest: dict, manifest: dict) -> None:
     assert large_manifest["name"] == "ecg-rhythm-large" and large_manifest["version"] == 1
-    assert large_manifest["training"]["recipe"] == "models/ecg-rhythm/recipe/build.py --model large"
+    assert large_manifest["training"]["recipe"] == "training/ecg-rhythm/build.py --model large"
     for key in ("inputs", "outputs", "labels", "signal", "maxBatchSize"):
         assert large_manifest[key] == manifest[key], key
     assert sha256_file(LARGE_DIR / "model.onnx") == large_manifest["sha256"]

@@ -1,4 +1,4 @@
-"""Shared fixtures: recipe/ on sys.path, small generated data, a tiny trained model, an ORT runner.
+"""Shared fixtures: the recipe folder on sys.path, small generated data, a tiny trained model, an ORT runner.
 
 Why session-scoped: generating data and training even a tiny model costs
 seconds; sharing them keeps the whole suite well under 90 s on 2 cores.
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 RECIPE_DIR = Path(__file__).resolve().parents[1]
-MODEL_DIR = RECIPE_DIR.parent
-REPO_ROOT = MODEL_DIR.parents[1]
-ARTEFACT_DIR = MODEL_DIR / "1"
+REPO_ROOT = RECIPE_DIR.parents[1]
+# The served artefacts live apart from the training code, in the folder the gateway scans.
+ARTEFACT_DIR = REPO_ROOT / "models" / "ecg-rhythm" / "1"
 ORT_RUN = RECIPE_DIR / "ort_run.js"
 sys.path.insert(0, str(RECIPE_DIR))
 
@@ -67,7 +67,7 @@ def _require_node_runtime() -> str:
     probe = subprocess.run([node, "-e", "require.resolve('onnxruntime-node')"], cwd=RECIPE_DIR,
                            capture_output=True, text=True)
     if probe.returncode != 0:
-        pytest.fail("onnxruntime-node cannot be resolved from models/ecg-rhythm/recipe (expected in "
+        pytest.fail("onnxruntime-node cannot be resolved from training/ecg-rhythm (expected in "
                     f"{REPO_ROOT / 'node_modules'}); run `npm ci` at the repo root.\n{probe.stderr}")
     return node
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end, deterministic build of models/ecg-rhythm/1/ (or, with --model large, models/ecg-rhythm-large/1/).
 
-    /usr/bin/python3 models/ecg-rhythm/recipe/build.py [--model small|large] [--out DIR]
+    /usr/bin/python3 training/ecg-rhythm/build.py [--model small|large] [--out DIR]
 
 Generates the synthetic data, validates it, trains, evaluates, refuses to ship
 a model below MIN_TEST_ACCURACY, exports ONNX, writes the held-out set and the
@@ -26,7 +26,7 @@ from train import TrainConfig, classification_report, predict_proba, set_determi
 
 SEED = 20261121
 MIN_TEST_ACCURACY = 0.97
-MODELS = Path(__file__).resolve().parents[2]
+MODELS = Path(__file__).resolve().parents[2] / "models"
 # The two shipped variants: the small CNN (overhead-bound when served) and the ResNet (compute-bound).
 VARIANTS = {
     "small": {"name": "ecg-rhythm", "network": EcgRhythmNet, "epochs": 10,
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "classBalance": {n: class_balance(splits[n].y) for n in SPLITS},
     }
     manifest = build_manifest(model_path, name=variant["name"], description=variant["description"],
-                              recipe_command=f"models/ecg-rhythm/recipe/build.py --model {args.model}",
+                              recipe_command=f"training/ecg-rhythm/build.py --model {args.model}",
                               seed=SEED, epochs=cfg.epochs, dataset=dataset, test=test_report,
                               validation={"n": val_report["n"], "accuracy": val_report["accuracy"]},
                               reference=reference)

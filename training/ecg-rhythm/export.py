@@ -93,7 +93,7 @@ def write_heldout(directory: Path, x: np.ndarray, y: np.ndarray, expected: np.nd
 
 def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, test: dict,
                    validation: dict, reference: dict, name: str = "ecg-rhythm", description: str = DESCRIPTION,
-                   recipe_command: str = "models/ecg-rhythm/recipe/build.py") -> dict:
+                   recipe_command: str = "training/ecg-rhythm/build.py") -> dict:
     """The manifest the TypeScript gateway parses; key names and order are a contract."""
     return {
         "name": name,

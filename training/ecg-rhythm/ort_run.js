@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Test utility: run an ONNX model on a float64 .npy through onnxruntime-node.
-//   node models/ecg-rhythm/recipe/ort_run.js <model.onnx> <in.npy> <out.npy>
+//   node training/ecg-rhythm/ort_run.js <model.onnx> <in.npy> <out.npy>
 // Feeds the array as input "signal" and writes output "probabilities" as a
 // float64 C-order .npy. Lets the Python tests compare PyTorch with the same
 // runtime the TypeScript gateway uses. Exit code 2 = bad usage/input, 3 = no runtime.
