@@ -77,6 +77,8 @@ export class WorkerChannel<Request extends Numbered, Reply extends Numbered, Not
   private readonly pending = new Map<number, Pending<Reply>>();
   // One sequence for the channel's whole life, across workers: an id never names two calls.
   private nextId = 0;
+  // Whether the current worker holds the process open (a new worker does).
+  private referenced = false;
 
   constructor(private readonly options: WorkerChannelOptions<Hello>) {}
 
@@ -170,6 +172,7 @@ export class WorkerChannel<Request extends Numbered, Reply extends Numbered, Not
   private spawn(): Live {
     const { handshake } = this.options;
     const worker = this.options.spawn();
+    this.referenced = true;
     // An uncaught error ends the worker: 'exit' follows, and does the cleaning up.
     worker.on('error', () => undefined);
     let settleReady: (error: Error | undefined) => void = () => undefined;
@@ -231,7 +234,11 @@ export class WorkerChannel<Request extends Numbered, Reply extends Numbered, Not
   private keepAlive(): void {
     const { state } = this;
     if (state.kind !== 'starting' && state.kind !== 'running') return;
-    if (state.kind === 'starting' || this.pending.size > 0) state.worker.ref();
+    const wanted = state.kind === 'starting' || this.pending.size > 0;
+    // Only on a change: a busy channel answers many calls without touching the worker's handle.
+    if (wanted === this.referenced) return;
+    this.referenced = wanted;
+    if (wanted) state.worker.ref();
     else state.worker.unref();
   }
 }
