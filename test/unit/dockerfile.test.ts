@@ -2,27 +2,24 @@
  * Keeps the container image buildable and complete without a Docker engine: there is none on this machine or in the
  * CI job that runs the tests (the workflow's `image` job runs `docker build`, after them). Every context path a
  * `COPY`/`ADD` of the Dockerfile reads must exist and survive `.dockerignore`, every committed model version must be
- * copied into the image with the files the gateway reads, and docker-compose.yml's build contexts and bind mounts
+ * copied into the image with the files the gateway reads, and docker-compose.yml's build contexts and host paths
  * must exist. The image's `.dockerignore` once excluded the held-out folder the Dockerfile copies from, and the image
  * shipped one of the two models: both are cases below.
  *
- * How the Dockerfile is read, and the limits of that:
- * - Parser directives (`# escape=`), comments, line continuations (also across comment lines) and heredocs are
- *   handled as BuildKit does; instruction names are case-insensitive.
- * - `COPY`/`ADD` sources are read in shell form (split on whitespace) and JSON-array form; the last argument is the
- *   destination. `--from=` sources come from a stage or an image, not the context, and are skipped, as are `ADD` URLs
- *   and heredoc sources. Sources are relative to the context even with a leading `/`.
- * - A source with `*`, `?` or `[` is a glob with Go's `filepath.Match` rules (what Docker uses): it must match at
- *   least one path that `.dockerignore` keeps. A source with `$` (variables), and the flags `--parents` and
- *   `--exclude`, are reported as not understood rather than checked wrongly.
- * - `.dockerignore` is matched by `@balena/dockerignore`, a port of Docker's matcher, case-sensitively as on Linux.
- * - Where files land in the image follows `WORKDIR` and the destination (a directory when it ends in `/`, when
- *   there are several sources or a glob; a directory source copies its contents). Only the last stage is the image.
- * - docker-compose.yml is read line by line, not as YAML: `build:` (a path, or a block with `context:` and
- *   `dockerfile:`) and short-syntax volumes whose host side is a relative path. Keys that name files some other way
- *   (`env_file`, `file:`, long-syntax `source:`, `extends`) are reported as not understood.
+ * Nothing here parses by hand:
+ * - The Dockerfile is read by `dockerfile-ast` (the parser of VS Code's Docker language server): directives,
+ *   continuations, comments, heredocs, flags. Where it is not Docker, the code says so (see {@link copyPaths}).
+ * - `.dockerignore` and `COPY` globs are matched by `@balena/dockerignore`, a port of Docker's matcher,
+ *   case-sensitively as on Linux (see {@link expandGlob} for where it is not Go's `filepath.Match`).
+ * - docker-compose.yml is parsed by `yaml` and its shape checked by `zod`; manifests are read by the gateway's own
+ *   `manifestProblems`, so "the files the gateway reads" are the ones its reader names.
+ *
+ * `--from=` sources (a stage or an image), `ADD` URLs and `COPY` heredocs are not from the context and are skipped.
+ * What this check cannot read faithfully (variables, `--parents`, `--exclude`, `ADD` heredocs, compose keys it does
+ * not follow) is reported as not understood, never passed. Only the last stage is the image.
  */
 import ignore, { type Ignore } from '@balena/dockerignore';
+import { Add, Copy, DockerfileParser, Env, From, Workdir } from 'dockerfile-ast';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -36,177 +33,94 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MODEL_NAME } from '../../src/registry/manifest';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { MODEL_NAME, manifestProblems } from '../../src/registry/manifest';
 import { VERSION_FOLDER } from '../../src/registry/model-discovery';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const posix = path.posix;
+const GLOB = /[*?[]/;
 
 // ------------------------------------------------------------------------------------------------ the Dockerfile
 
-interface Instruction {
-  /** Line of the Dockerfile where the instruction starts, from 1. */
-  readonly line: number;
-  readonly keyword: string;
-  readonly args: string;
-}
-
-const isCommentOrBlank = (line: string): boolean => /^\s*(#.*)?$/.test(line);
-
-function parseDockerfile(text: string): Instruction[] {
-  const lines = text.split(/\r?\n/);
-  let escape = '\\';
-  let i = 0;
-  // Parser directives are `# key=value` lines before anything else; the first other line ends them.
-  for (; i < lines.length; i += 1) {
-    const directive = /^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(lines[i] ?? '');
-    if (!directive) break;
-    if (directive[1]?.toLowerCase() === 'escape') escape = directive[2] ?? escape;
-  }
-  const instructions: Instruction[] = [];
-  while (i < lines.length) {
-    const line = i + 1;
-    let current = lines[i] ?? '';
-    i += 1;
-    if (isCommentOrBlank(current)) continue;
-    let text = '';
-    for (;;) {
-      const trimmed = current.replace(/\s+$/, '');
-      if (!trimmed.endsWith(escape)) {
-        text += current;
-        break;
-      }
-      text += trimmed.slice(0, -escape.length);
-      // Comment and blank lines inside a continued instruction are dropped, as Docker does.
-      while (i < lines.length && isCommentOrBlank(lines[i] ?? '')) i += 1;
-      if (i >= lines.length) break;
-      current = lines[i] ?? '';
-      i += 1;
-    }
-    const match = /^\s*(\S+)\s*([\s\S]*)$/.exec(text);
-    const keyword = (match?.[1] ?? '').toUpperCase();
-    const args = match?.[2] ?? '';
-    // A heredoc's body is part of its instruction: skip it so its lines are not read as instructions.
-    if (['RUN', 'COPY', 'ADD'].includes(keyword)) {
-      for (const heredoc of args.matchAll(/<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g)) {
-        const strip = heredoc[1] === '-';
-        while (i < lines.length) {
-          const body = lines[i] ?? '';
-          i += 1;
-          if ((strip ? body.replace(/^\t+/, '') : body) === heredoc[3]) break;
-        }
-      }
-    }
-    instructions.push({ line, keyword, args });
-  }
-  return instructions;
-}
-
-interface CopyArgs {
-  readonly flags: ReadonlyMap<string, string>;
-  readonly sources: readonly string[];
-  readonly dest: string | undefined;
-}
-
-function copyArgs(args: string): CopyArgs {
-  const flags = new Map<string, string>();
-  let rest = args.trim();
-  for (let flag = /^--([A-Za-z-]+)(?:=(\S*))?\s*/.exec(rest); flag; flag = /^--([A-Za-z-]+)(?:=(\S*))?\s*/.exec(rest)) {
-    flags.set(flag[1] ?? '', flag[2] ?? '');
-    rest = rest.slice(flag[0].length);
-  }
-  let paths: string[] | undefined;
-  if (rest.startsWith('[')) {
-    // JSON form; anything that is not a JSON array of strings is shell form, as Docker reads it.
+/**
+ * The paths of a `COPY`/`ADD` after its flags, destination last; `undefined` for an `ADD` heredoc.
+ *
+ * dockerfile-ast splits arguments on whitespace even in JSON form (`["a b", "c"]` gives `["a`, `b",`, `"c"]`), and
+ * its `getJSONStrings()` drops spaces inside strings (`"ab"`) and accepts a malformed array. Docker takes JSON form
+ * only when the arguments (flags removed, continuations joined: `getArgumentsContent()`) are a JSON array of
+ * strings, so `JSON.parse` decides; anything else is shell form, as in Docker.
+ *
+ * Heredoc bodies are among the arguments too: they are cut off where the first body starts. Only `Copy` exposes
+ * `getHeredocs()` (on `Add` it is protected), so an `ADD` heredoc is not read.
+ */
+function copyPaths(instruction: Copy | Add): string[] | undefined {
+  if (instruction.getOpeningBracket() !== null) {
     try {
-      const parsed: unknown = JSON.parse(rest);
-      if (Array.isArray(parsed) && parsed.every((p): p is string => typeof p === 'string')) paths = parsed;
+      const parsed: unknown = JSON.parse(instruction.getArgumentsContent() ?? '');
+      if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'string')) return parsed;
     } catch {
-      paths = undefined;
+      // Shell form, below.
     }
   }
-  paths ??= rest.split(/\s+/).filter((p) => p.length > 0);
-  return { flags, sources: paths.slice(0, -1), dest: paths.at(-1) };
+  const args = instruction.getArguments();
+  if (instruction instanceof Add)
+    return args.some((a) => a.getValue().startsWith('<<')) ? undefined : args.map((a) => a.getValue());
+  const bodies = instruction.getHeredocs().map((h) => (h.getContentRange() ?? h.getDelimiterRange())?.start.line);
+  const firstBody = Math.min(...bodies.map((line) => line ?? Infinity));
+  return args.filter((a) => a.getRange().start.line < firstBody).map((a) => a.getValue());
 }
 
-const GLOB = /[*?[]/;
+/** A `.dockerignore`-style matcher, case-sensitive as on Linux (the library's default ignores case). */
+const matcher = (patterns: string[]): Ignore => ignore({ ignorecase: false }).add(patterns);
 
-/** Go's `filepath.Match` for one path segment: `*`, `?`, `[...]` (negated by `^`), `\` escapes. */
-function segmentRegex(segment: string): RegExp {
-  let out = '';
-  for (let i = 0; i < segment.length; i += 1) {
-    const c = segment[i] ?? '';
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\') out += `\\${segment[(i += 1)] ?? '\\'}`;
-    else if (c === '[') {
-      const end = segment.indexOf(']', i + 2);
-      if (end < 0) throw new Error(`unterminated character class in ${segment}`);
-      const body = segment.slice(i + 1, end);
-      out += body.startsWith('^') ? `[^${body.slice(1).replace(/\\/g, '\\\\')}]` : `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
-/** Context paths (files and folders) matching a glob, segment by segment as Go's `filepath.Glob` walks. */
-function expandGlob(context: string, pattern: string): string[] {
+/**
+ * Context paths (files and folders) matching a `COPY` glob, walked one segment at a time as Go's `filepath.Glob`
+ * does (a segment is matched against the names of a folder, so `*` never crosses `/`). Each segment is matched by
+ * @balena/dockerignore, which turns it into a regular expression as Docker's `.dockerignore` matcher does: `*`, `?`,
+ * `[...]`, `[^...]` and `\` escapes mean what they mean in `filepath.Match`. Where it differs (`**`, which is one
+ * `*` in `filepath.Match`; `+ ( ) { } |` and a `^` outside `[^`, which it passes to the regular expression; a
+ * leading `!` or `#`, which it reads as negation or comment), the caller reports the source as not understood.
+ */
+function expandGlob(root: string, pattern: string): string[] {
   let found = [''];
   for (const segment of pattern.split('/')) {
-    const regex = GLOB.test(segment) ? segmentRegex(segment) : undefined;
+    const segmentMatcher = GLOB.test(segment) ? matcher([segment]) : undefined;
     found = found.flatMap((dir) => {
-      const full = path.join(context, dir);
-      if (regex === undefined) return existsSync(path.join(full, segment)) ? [posix.join(dir, segment)] : [];
+      const full = path.join(root, dir);
+      if (segmentMatcher === undefined) return existsSync(path.join(full, segment)) ? [posix.join(dir, segment)] : [];
       if (!existsSync(full) || !statSync(full).isDirectory()) return [];
       return readdirSync(full)
-        .filter((name) => regex.test(name))
+        .filter((name) => segmentMatcher.ignores(name))
         .map((name) => posix.join(dir, name));
     });
   }
   return found.sort();
 }
+const MATCHER_DIFFERS = /\*\*|[+(){}|]|(?<!\[)\^|(?:^|\/)[!#]/;
 
-/** The context as Docker sends it: `.dockerignore` applied. */
-class BuildContext {
-  private readonly ignored: Ignore;
-  private readonly patterns: string[];
-
-  constructor(
-    readonly root: string,
-    dockerignore: string,
-  ) {
-    this.patterns = dockerignore.split(/\r?\n/).map((p) => p.trim());
-    this.ignored = ignore({ ignorecase: false }).add(this.patterns);
-  }
-
-  /** The last exclusion pattern that matches, to name in a report. */
-  excludedBy(rel: string): string {
-    const rules = this.patterns.filter((p) => p.length > 0 && !p.startsWith('#') && !p.startsWith('!'));
-    return rules.filter((p) => ignore({ ignorecase: false }).add(p).ignores(rel)).at(-1) ?? '?';
-  }
-
-  isExcluded(rel: string): boolean {
-    return this.ignored.ignores(rel);
-  }
-
-  isDirectory(rel: string): boolean {
-    return statSync(path.join(this.root, rel)).isDirectory();
-  }
-
-  /** The files of a context path that reach the builder: itself if a file, the kept files under it if a folder. */
-  sentFiles(rel: string): string[] {
-    if (!this.isDirectory(rel)) return this.ignored.ignores(rel) ? [] : [rel];
-    const hasExceptions = this.patterns.some((p) => p.startsWith('!'));
-    const walk = (dir: string): string[] =>
-      readdirSync(path.join(this.root, dir), { withFileTypes: true }).flatMap((entry) => {
-        const child = posix.join(dir, entry.name);
-        if (!entry.isDirectory()) return this.ignored.ignores(child) ? [] : [child];
-        // An excluded folder can only send files back in through a `!` exception; without one it is skipped whole.
-        return !hasExceptions && this.ignored.ignores(child) ? [] : walk(child);
-      });
-    return walk(rel).sort();
-  }
+/** The build context as Docker sends it: `.dockerignore` applied. */
+function buildContext(root: string, dockerignore: string) {
+  const patterns = dockerignore.split(/\r?\n/).map((p) => p.trim());
+  const ignored = matcher(patterns);
+  const isExcluded = (rel: string): boolean => ignored.ignores(rel);
+  const isDirectory = (rel: string): boolean => statSync(path.join(root, rel)).isDirectory();
+  return {
+    isExcluded,
+    isDirectory,
+    /** The last exclusion pattern that matches, to name in a report. */
+    excludedBy: (rel: string): string =>
+      patterns.filter((p) => !/^(!|#|$)/.test(p) && matcher([p]).ignores(rel)).at(-1) ?? '?',
+    /** The files of a context path that reach the builder: itself if a file, the kept files under it if a folder. */
+    sentFiles: (rel: string): string[] =>
+      !isDirectory(rel)
+        ? [rel].filter((f) => !isExcluded(f))
+        : readdirSync(path.join(root, rel), { recursive: true, encoding: 'utf8' })
+            .map((f) => posix.join(rel, f.split(path.sep).join('/')))
+            .filter((f) => !isDirectory(f) && !isExcluded(f))
+            .sort(),
+  };
 }
 
 interface DockerfileCheck {
@@ -220,50 +134,48 @@ interface DockerfileCheck {
   readonly sourcesChecked: number;
 }
 
-interface Stage {
-  readonly name: string | undefined;
-  workdir: string;
-  readonly env: Map<string, string>;
-}
-
-function envPairs(args: string): [string, string][] {
-  const unquote = (v: string): string => v.replace(/^"([\s\S]*)"$|^'([\s\S]*)'$/, '$1$2').replace(/\\(.)/g, '$1');
-  const legacy = /^([A-Za-z_][A-Za-z0-9_]*)\s+([^=\s][\s\S]*)$/.exec(args.trim());
-  if (legacy) return [[legacy[1] ?? '', unquote((legacy[2] ?? '').trim())]];
-  return [...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)].map((m) => [
-    m[1] ?? '',
-    unquote(m[2] ?? ''),
-  ]);
-}
-
 function checkDockerfile(contextDir: string, dockerfile: string, dockerignore: string): DockerfileCheck {
-  const context = new BuildContext(contextDir, dockerignore);
+  const context = buildContext(contextDir, dockerignore);
   const problems: string[] = [];
-  const stages: Stage[] = [];
+  // Named stages, so that `FROM <stage>` starts from its WORKDIR and ENV (names are case-insensitive).
+  const named = new Map<string, { workdir: string; env: Map<string, string> }>();
+  let stage: { workdir: string; env: Map<string, string> } | undefined;
   let shipped = new Map<string, string>();
   let sourcesChecked = 0;
-  for (const { line, keyword, args } of parseDockerfile(dockerfile)) {
-    const at = `Dockerfile:${line}`;
-    if (keyword === 'FROM') {
-      const from = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(args.trim());
-      const base = stages.find((s) => s.name !== undefined && s.name === from?.[1]?.toLowerCase());
-      stages.push({ name: from?.[2]?.toLowerCase(), workdir: base?.workdir ?? '/', env: new Map(base?.env) });
+  for (const instruction of DockerfileParser.parse(dockerfile).getInstructions()) {
+    const at = `Dockerfile:${instruction.getRange().start.line + 1}`;
+    if (instruction instanceof From) {
+      const base = named.get(instruction.getImageName()?.toLowerCase() ?? '');
+      stage = { workdir: base?.workdir ?? '/', env: new Map(base?.env) };
+      const name = instruction.getBuildStage();
+      if (name !== null) named.set(name.toLowerCase(), stage);
       shipped = new Map();
+    }
+    if (stage === undefined) continue;
+    if (instruction instanceof Workdir) {
+      const dir = instruction.getPath() ?? '';
+      if (dir.includes('$')) problems.push(`${at}: WORKDIR "${dir}" uses a variable, which this check does not expand`);
+      stage.workdir = posix.resolve(stage.workdir, dir);
+    }
+    if (instruction instanceof Env)
+      for (const p of instruction.getProperties()) stage.env.set(p.getName(), p.getValue() ?? '');
+    if (!(instruction instanceof Copy || instruction instanceof Add)) continue;
+
+    const keyword = instruction.getKeyword();
+    const flags = instruction.getFlags().map((f) => f.getName());
+    if (flags.includes('from')) continue;
+    const paths = copyPaths(instruction);
+    if (paths === undefined) {
+      problems.push(`${at}: ADD from a heredoc is not understood by this check`);
       continue;
     }
-    const stage = stages.at(-1);
-    if (stage === undefined) continue;
-    if (keyword === 'WORKDIR') stage.workdir = posix.resolve(stage.workdir, args.trim());
-    if (keyword === 'ENV') for (const [key, value] of envPairs(args)) stage.env.set(key, value);
-    if (keyword !== 'COPY' && keyword !== 'ADD') continue;
-
-    const { flags, sources, dest } = copyArgs(args);
-    if (flags.has('from')) continue;
+    const sources = paths.slice(0, -1);
+    const dest = paths.at(-1);
     if (dest === undefined || sources.length === 0) {
       problems.push(`${at}: ${keyword} needs at least one source and a destination`);
       continue;
     }
-    const unknown = ['parents', 'exclude'].filter((flag) => flags.has(flag));
+    const unknown = flags.filter((flag) => flag === 'parents' || flag === 'exclude');
     if (unknown.length > 0) {
       problems.push(`${at}: ${keyword} --${unknown.join(', --')} is not understood by this check`);
       continue;
@@ -275,30 +187,28 @@ function checkDockerfile(contextDir: string, dockerfile: string, dockerignore: s
       if (keyword === 'ADD' && /^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(source)) continue; // fetched, not from the context
       sourcesChecked += 1;
       const quoted = `${keyword} source "${source}"`;
-      if (source.includes('$')) {
-        problems.push(`${at}: ${quoted} uses a variable, which this check does not expand`);
+      const rel = posix.normalize(source.replace(/^\/+/, '')).replace(/\/+$/, ''); // relative to the context
+      const glob = GLOB.test(rel);
+      const notUnderstood = source.includes('$')
+        ? 'uses a variable, which this check does not expand'
+        : glob && MATCHER_DIFFERS.test(rel)
+          ? 'is a glob that @balena/dockerignore would not match as filepath.Match does'
+          : rel === '..' || rel.startsWith('../')
+            ? 'is outside the build context'
+            : undefined;
+      if (notUnderstood !== undefined) {
+        problems.push(`${at}: ${quoted} ${notUnderstood}`);
         continue;
       }
-      const rel = posix.normalize(source.replace(/^\/+/, '')).replace(/\/+$/, '');
-      if (rel === '..' || rel.startsWith('../')) {
-        problems.push(`${at}: ${quoted} is outside the build context`);
+      const matches = glob ? expandGlob(contextDir, rel) : existsSync(path.join(contextDir, rel)) ? [rel] : [];
+      if (matches.length === 0) {
+        problems.push(`${at}: ${quoted} ${glob ? 'matches nothing in' : 'does not exist in'} the build context`);
         continue;
       }
-      const matches = GLOB.test(rel)
-        ? expandGlob(context.root, rel)
-        : existsSync(path.join(contextDir, rel))
-          ? [rel]
-          : [];
       // A kept empty folder is still sent; an excluded folder only with files an exception brings back.
       const sent = matches.filter(
         (m) => context.sentFiles(m).length > 0 || (context.isDirectory(m) && !context.isExcluded(m)),
       );
-      if (matches.length === 0) {
-        problems.push(
-          `${at}: ${quoted} ${GLOB.test(rel) ? 'matches nothing in' : 'does not exist in'} the build context`,
-        );
-        continue;
-      }
       if (sent.length === 0) {
         problems.push(`${at}: ${quoted} is excluded by .dockerignore ("${context.excludedBy(matches[0] ?? rel)}")`);
         continue;
@@ -316,7 +226,7 @@ function checkDockerfile(contextDir: string, dockerfile: string, dockerignore: s
       }
     }
   }
-  return { problems, shipped, env: stages.at(-1)?.env ?? new Map(), sourcesChecked };
+  return { problems, shipped, env: stage?.env ?? new Map(), sourcesChecked };
 }
 
 /**
@@ -328,26 +238,16 @@ function unshippedModelFiles(contextDir: string, versions: readonly string[], ch
   const modelsDir = check.env.get('MODELS_DIR');
   if (modelsDir === undefined) return ['the final stage sets no MODELS_DIR, so where models go is unknown'];
   return versions.flatMap((version) => {
-    const manifest: unknown = JSON.parse(readFileSync(path.join(contextDir, version, 'manifest.json'), 'utf8'));
-    const field = (object: unknown, key: string): unknown =>
-      typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[key] : undefined;
-    const heldout = field(manifest, 'heldout');
-    const needed = [
-      'manifest.json',
-      field(manifest, 'file'),
-      field(heldout, 'inputs'),
-      field(heldout, 'expectedOutputs'),
-    ];
+    const manifest = manifestProblems(
+      JSON.parse(readFileSync(path.join(contextDir, version, 'manifest.json'), 'utf8')),
+    );
+    if (Array.isArray(manifest)) return manifest.map((p) => `${version}/manifest.json: ${p}`);
+    const needed = ['manifest.json', manifest.file, manifest.heldout?.inputs, manifest.heldout?.expectedOutputs];
     return needed
-      .filter((rel): rel is string => typeof rel === 'string')
-      .filter((rel) => {
-        const image = posix.join(modelsDir, posix.relative('models', version), rel);
-        return check.shipped.get(image) !== posix.join(version, rel);
-      })
-      .map(
-        (rel) =>
-          `${posix.join(version, rel)} is not copied to ${posix.join(modelsDir, posix.relative('models', version), rel)}`,
-      );
+      .filter((rel) => rel !== undefined)
+      .map((rel) => [posix.join(version, rel), posix.join(modelsDir, posix.relative('models', version), rel)])
+      .filter(([file, image]) => check.shipped.get(image ?? '') !== file)
+      .map(([file, image]) => `${file} is not copied to ${image}`);
   });
 }
 
@@ -374,70 +274,96 @@ function committedVersions(): string[] {
 
 // ------------------------------------------------------------------------------------------ docker-compose.yml
 
-interface ComposeReferences {
-  readonly builds: readonly { readonly line: number; readonly context: string; readonly dockerfile: string }[];
-  readonly mounts: readonly { readonly line: number; readonly hostPath: string }[];
-  readonly problems: readonly string[];
-}
+/**
+ * The keys of the Compose file format that this check follows to files of the repository; objects are loose, as
+ * most keys (ports, environment...) name no file. Keys that do and are not followed are in NOT_FOLLOWED.
+ */
+const composeSchema = z.looseObject({
+  services: z.record(
+    z.string(),
+    z
+      .looseObject({
+        build: z
+          .union([z.string(), z.looseObject({ context: z.string().default('.'), dockerfile: z.string().optional() })])
+          .optional(),
+        volumes: z.array(z.union([z.string(), z.looseObject({ type: z.string(), source: z.string().optional() })])),
+        env_file: z.union([
+          z.string(),
+          z.array(z.union([z.string(), z.object({ path: z.string(), required: z.boolean().default(true) })])),
+        ]),
+      })
+      .partial(),
+  ),
+});
+const NOT_FOLLOWED = {
+  top: ['include', 'configs', 'secrets'],
+  service: ['extends', 'label_file', 'develop'],
+  build: ['dockerfile_inline', 'additional_contexts'],
+} as const;
 
-function composeReferences(compose: string): ComposeReferences {
-  const lines = compose.split(/\r?\n/);
-  const builds: { line: number; context: string; dockerfile: string }[] = [];
-  const mounts: { line: number; hostPath: string }[] = [];
+/**
+ * What in docker-compose.yml would not work: a build context without its Dockerfile (a Dockerfile found is checked
+ * too), a host path of the repository that does not exist (relative bind mounts, env files), and what this check
+ * does not follow. `checked` names each reference read (a reader that finds none would pass everything).
+ */
+function checkCompose(root: string, text: string): { problems: string[]; checked: string[] } {
+  const compose = composeSchema.parse(parseYaml(text));
   const problems: string[] = [];
-  const unquote = (v: string): string => v.trim().replace(/^(['"])(.*)\1$/, '$2');
-  lines.forEach((text, index) => {
-    const line = index + 1;
-    if (/^\s*#/.test(text)) return;
-    const build = /^(\s*)build:\s*(.*?)\s*$/.exec(text);
-    if (build) {
-      if ((build[2] ?? '') !== '') {
-        builds.push({ line, context: unquote(build[2] ?? ''), dockerfile: 'Dockerfile' });
-        return;
-      }
-      // The block form: the keys indented below `build:`.
-      const indent = (build[1] ?? '').length;
-      const entry = { line, context: '.', dockerfile: 'Dockerfile' };
-      for (const below of lines.slice(index + 1)) {
-        if (below.trim() === '' || /^\s*#/.test(below)) continue;
-        if ((/^\s*/.exec(below)?.[0].length ?? 0) <= indent) break;
-        const key = /^\s*(context|dockerfile):\s*(.+?)\s*$/.exec(below);
-        if (key?.[1] === 'context') entry.context = unquote(key[2] ?? '');
-        if (key?.[1] === 'dockerfile') entry.dockerfile = unquote(key[2] ?? '');
-      }
-      builds.push(entry);
-      return;
-    }
-    const mount = /^\s*-\s*(['"]?)(\.{1,2}(?:\/[^:'"]*)?):[^'"]*\1\s*$/.exec(text);
-    if (mount) mounts.push({ line, hostPath: mount[2] ?? '' });
-    const other = /^\s*(env_file|file|source|extends):/.exec(text);
-    if (other)
-      problems.push(`docker-compose.yml:${line}: "${other[1]}:" names a file in a way this check does not read`);
-  });
-  return { builds, mounts, problems };
-}
-
-function composeProblems(root: string, compose: string): string[] {
-  const refs = composeReferences(compose);
-  return [
-    ...refs.problems,
-    ...refs.builds.flatMap(({ line, context, dockerfile }) => {
-      const dir = path.resolve(root, context);
-      if (!existsSync(dir)) return [`docker-compose.yml:${line}: build context ${context} does not exist`];
-      if (!existsSync(path.resolve(dir, dockerfile)))
-        return [`docker-compose.yml:${line}: ${dockerfile} is not in ${context}`];
-      const ignorePath = path.join(dir, '.dockerignore');
+  const checked: string[] = [];
+  const report = (at: string, problem: string): number => problems.push(`docker-compose.yml ${at}: ${problem}`);
+  const notFollowed = (at: string, object: object, keys: readonly string[]): void =>
+    keys
+      .filter((key) => key in object)
+      .forEach((key) => report(at + key, 'names files in a way this check does not read'));
+  const hasVariable = (at: string, ...values: string[]): boolean => {
+    if (!values.some((v) => v.includes('$'))) return false;
+    report(at, 'uses a variable, which this check does not expand');
+    return true;
+  };
+  const hostPath = (at: string, rel: string): void => {
+    checked.push(at);
+    if (!hasVariable(at, rel) && !existsSync(path.resolve(root, rel))) report(at, `${rel} does not exist`);
+  };
+  const build = (at: string, context: string, dockerfile: string): void => {
+    checked.push(at);
+    const dir = path.resolve(root, context);
+    if (hasVariable(at, context, dockerfile)) return;
+    if (!existsSync(dir)) report(at, `build context ${context} does not exist`);
+    else if (!existsSync(path.resolve(dir, dockerfile))) report(at, `${dockerfile} is not in ${context}`);
+    else {
+      const dockerignore = path.join(dir, '.dockerignore');
       const check = checkDockerfile(
         dir,
         readFileSync(path.resolve(dir, dockerfile), 'utf8'),
-        existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '',
+        existsSync(dockerignore) ? readFileSync(dockerignore, 'utf8') : '',
       );
-      return check.problems.map((p) => `${context}/${p}`);
-    }),
-    ...refs.mounts
-      .filter(({ hostPath }) => !existsSync(path.resolve(root, hostPath)))
-      .map(({ line, hostPath }) => `docker-compose.yml:${line}: bind mount ${hostPath} does not exist`),
-  ];
+      problems.push(...check.problems.map((p) => `${context}/${p}`));
+    }
+  };
+  notFollowed('', compose, NOT_FOLLOWED.top);
+  for (const [name, service] of Object.entries(compose.services)) {
+    const at = `services.${name}`;
+    notFollowed(`${at}.`, service, NOT_FOLLOWED.service);
+    if (typeof service.build === 'string') build(`${at}.build`, service.build, 'Dockerfile');
+    else if (service.build !== undefined) {
+      notFollowed(`${at}.build.`, service.build, NOT_FOLLOWED.build);
+      build(`${at}.build`, service.build.context, service.build.dockerfile ?? 'Dockerfile');
+    }
+    (service.volumes ?? []).forEach((volume, i) => {
+      // Short syntax `host:container[:mode]` binds a host path when `host` starts with `.` (in the repository) or with
+      // `/` or `~` (on the host machine, not checked); otherwise it names a volume. Long syntax says `type: bind`.
+      // A host side with a variable is kept, to be reported.
+      const host =
+        typeof volume === 'string' ? /^([^:]+):/.exec(volume)?.[1] : volume.type === 'bind' ? volume.source : undefined;
+      if (host !== undefined && /^\.|\$/.test(host)) hostPath(`${at}.volumes[${i}]`, host);
+    });
+    [service.env_file ?? []].flat().forEach((ref, i) => {
+      // An env file marked `required: false` may be absent.
+      if (typeof ref === 'string' || ref.required)
+        hostPath(`${at}.env_file[${i}]`, typeof ref === 'string' ? ref : ref.path);
+    });
+  }
+  return { problems, checked };
 }
 
 // ----------------------------------------------------------------------------------------------------------- tests
@@ -460,12 +386,10 @@ describe('the Dockerfile and its build context (no Docker engine here: checked b
   });
 
   it('builds docker-compose.yml from a context that has the Dockerfile, and mounts folders that exist', () => {
-    const compose = read('docker-compose.yml');
-    expect(composeReferences(compose).builds).toEqual([
-      { line: expect.any(Number), context: '.', dockerfile: 'Dockerfile' },
-    ]);
-    expect(composeReferences(compose).mounts.length).toBeGreaterThan(0);
-    expect(composeProblems(REPO, compose)).toEqual([]);
+    const check = checkCompose(REPO, read('docker-compose.yml'));
+    expect(check.problems).toEqual([]);
+    expect(check.checked.filter((at) => at.endsWith('.build'))).toEqual(['services.gateway.build']);
+    expect(check.checked.filter((at) => at.includes('.volumes[')).length).toBeGreaterThan(0);
   });
 });
 
@@ -475,17 +399,14 @@ describe('the Dockerfile check, on contexts made for it', () => {
     mkdirSync(path.dirname(path.join(context, rel)), { recursive: true });
     writeFileSync(path.join(context, rel), text);
   };
-  const manifest = JSON.stringify({
-    file: 'model.onnx',
-    heldout: { inputs: 'heldout/inputs.npy', expectedOutputs: 'heldout/expected_outputs.npy' },
-  });
   const problems = (dockerfile: string, dockerignore = ''): string[] =>
     checkDockerfile(context, dockerfile, dockerignore).problems;
 
   beforeEach(() => {
     context = mkdtempSync(path.join(tmpdir(), 'infergraph-docker-'));
+    // A committed manifest, so the gateway's reader accepts it: it names model.onnx and heldout/*.npy.
     for (const model of ['small', 'large']) {
-      write(`models/${model}/1/manifest.json`, manifest);
+      write(`models/${model}/1/manifest.json`, read('models/ecg-rhythm/1/manifest.json'));
       for (const file of ['model.onnx', 'heldout/inputs.npy', 'heldout/expected_outputs.npy', 'heldout/inputs.xml'])
         write(`models/${model}/1/${file}`);
     }
@@ -507,6 +428,8 @@ describe('the Dockerfile check, on contexts made for it', () => {
     ]);
     expect(problems(dockerfile, 'models/*/*/heldout/inputs.xml\n')).toEqual([]);
     expect(problems(dockerfile, 'models/*/*/heldout\n!models/*/*/heldout/*.npy\n')).toEqual([]);
+    // Case-sensitive, as on Linux (the library's default is not).
+    expect(problems(dockerfile, 'models/*/*/HELDOUT\n')).toEqual([]);
   });
 
   it('reports the other bug: a committed model version the image does not ship', () => {
@@ -538,11 +461,18 @@ describe('the Dockerfile check, on contexts made for it', () => {
   });
 
   it('reports a source that does not exist, in shell form and JSON form, with several sources', () => {
-    expect(
-      problems('FROM node:20\nCOPY package.json missing.json ./\nCOPY ["src/main.ts", "src/gone.ts", "/app/"]'),
-    ).toEqual([
+    const dockerfile = [
+      'FROM node:20',
+      'COPY package.json missing.json ./',
+      'COPY ["src/main.ts", "src/gone.ts", "/app/"]',
+      // JSON keeps the space inside a string (dockerfile-ast's own JSON strings would read "src/twowords.ts").
+      'COPY ["src/two words.ts", \\',
+      '  "/app/"]',
+    ].join('\n');
+    expect(problems(dockerfile)).toEqual([
       'Dockerfile:2: COPY source "missing.json" does not exist in the build context',
       'Dockerfile:3: COPY source "src/gone.ts" does not exist in the build context',
+      'Dockerfile:4: COPY source "src/two words.ts" does not exist in the build context',
     ]);
   });
 
@@ -557,13 +487,14 @@ describe('the Dockerfile check, on contexts made for it', () => {
       'COPY --chown=node:node --from=node:20 /usr/local/bin/node /usr/local/bin/',
       'ADD https://example.com/archive.tar.gz /tmp/',
       'COPY <<EOF /app/config.txt',
-      'text',
+      'missing.json',
       'EOF',
       'COPY package.json ./',
     ].join('\n');
     const check = checkDockerfile(context, dockerfile, '');
     expect(check.problems).toEqual([]);
     expect(check.sourcesChecked).toBe(1);
+    expect([...check.shipped]).toEqual([['/package.json', 'package.json']]);
   });
 
   it('joins continued lines (across comments), honours the escape directive and lowercase instructions', () => {
@@ -577,12 +508,19 @@ describe('the Dockerfile check, on contexts made for it', () => {
 
   it('matches globs as Docker does: one path segment per *, against what .dockerignore keeps', () => {
     expect(problems('FROM node:20\nCOPY models/*/1/manifest.json ./m/')).toEqual([]);
-    expect(problems('FROM node:20\nCOPY src/*.ts src/[a-l]*/util.ts ./s/')).toEqual([]);
-    expect(problems('FROM node:20\nCOPY *.ts ./s/')).toEqual([
+    expect(problems('FROM node:20\nCOPY src/*.ts src/[a-l]*/util.ts src/m?i[^x].ts ./s/')).toEqual([]);
+    expect(problems('FROM node:20\nCOPY *.ts src/[^m]*.ts src/ma?.ts ./s/')).toEqual([
       'Dockerfile:2: COPY source "*.ts" matches nothing in the build context',
+      'Dockerfile:2: COPY source "src/[^m]*.ts" matches nothing in the build context',
+      'Dockerfile:2: COPY source "src/ma?.ts" matches nothing in the build context',
     ]);
     expect(problems('FROM node:20\nCOPY models/*/1/heldout/*.xml ./x/', '**/*.xml')).toEqual([
       'Dockerfile:2: COPY source "models/*/1/heldout/*.xml" is excluded by .dockerignore ("**/*.xml")',
+    ]);
+    // As a regular expression `main+.*` would match main.ts; in filepath.Match `+` is a plain character.
+    expect(problems('FROM node:20\nCOPY src/main+.* src/**/util.ts ./s/')).toEqual([
+      'Dockerfile:2: COPY source "src/main+.*" is a glob that @balena/dockerignore would not match as filepath.Match does',
+      'Dockerfile:2: COPY source "src/**/util.ts" is a glob that @balena/dockerignore would not match as filepath.Match does',
     ]);
   });
 
@@ -590,19 +528,23 @@ describe('the Dockerfile check, on contexts made for it', () => {
     expect(problems('FROM node:20\nCOPY src ./src', 'src')).toEqual([
       'Dockerfile:2: COPY source "src" is excluded by .dockerignore ("src")',
     ]);
-    const check = checkDockerfile(
-      context,
-      'FROM node:20\nWORKDIR /app\nCOPY src ./code\nCOPY package.json ./pkg.json',
-      'src/lib',
-    );
+    const dockerfile = [
+      'FROM node:20 AS base',
+      'WORKDIR /app',
+      'FROM BASE',
+      'COPY src ./code',
+      'WORKDIR sub',
+      'COPY package.json ./pkg.json',
+    ].join('\n');
+    const check = checkDockerfile(context, dockerfile, 'src/lib');
     expect(check.problems).toEqual([]);
     expect([...check.shipped]).toEqual([
       ['/app/code/main.ts', 'src/main.ts'],
-      ['/app/pkg.json', 'package.json'],
+      ['/app/sub/pkg.json', 'package.json'],
     ]);
   });
 
-  it('reports what it cannot check instead of passing it: variables, --parents, --exclude, the outside', () => {
+  it('reports what it cannot check instead of passing it: variables, --parents, --exclude, ADD heredocs, the outside', () => {
     const dockerfile = [
       'FROM node:20',
       'ARG F=package.json',
@@ -610,36 +552,61 @@ describe('the Dockerfile check, on contexts made for it', () => {
       'COPY --parents src ./',
       'COPY --exclude=*.md src ./',
       'COPY ../x ./',
+      'ADD <<EOF /app/config.txt',
+      'text',
+      'EOF',
+      'WORKDIR ${APP}',
     ].join('\n');
     expect(problems(dockerfile)).toEqual([
       'Dockerfile:3: COPY source "$F" uses a variable, which this check does not expand',
       'Dockerfile:4: COPY --parents is not understood by this check',
       'Dockerfile:5: COPY --exclude is not understood by this check',
       'Dockerfile:6: COPY source "../x" is outside the build context',
+      'Dockerfile:7: ADD from a heredoc is not understood by this check',
+      'Dockerfile:10: WORKDIR "${APP}" uses a variable, which this check does not expand',
     ]);
   });
 
-  it('reads docker-compose.yml build contexts and bind mounts, and what it cannot read', () => {
-    write('Dockerfile', 'FROM node:20\nCOPY package.json ./');
+  it('reads docker-compose.yml as YAML: build contexts (whose Dockerfile is checked too), host paths, and what it does not follow', () => {
+    write('Dockerfile', 'FROM node:20\nCOPY package.json missing.json ./');
     write('otel/prometheus.yml');
+    write('.env');
     const compose = [
+      'include: [other.yml]',
       'services:',
       '  a:',
       '    build: .',
+      '    env_file: .env',
       '    volumes:',
       '      - ./otel:/etc/otel:ro',
       '      - ./nope:/etc/nope',
       '      - named-volume:/data',
+      '      - /var/run/docker.sock:/var/run/docker.sock',
+      '      - { type: bind, source: ./gone, target: /x }',
+      '      - ${DATA:-./data}:/data',
       '  b:',
       '    build:',
       '      context: ./src',
       '      dockerfile: Dockerfile.b',
-      '    env_file: .env',
+      '    env_file:',
+      '      - ./missing.env',
+      '      - { path: ./optional.env, required: false }',
+      '      - { path: ./required.env }',
+      '    develop: { watch: [{ path: ./src, action: sync, target: /app/src }] }',
+      'secrets:',
+      '  token: { file: ./token.txt }',
     ].join('\n');
-    expect(composeProblems(context, compose)).toEqual([
-      'docker-compose.yml:12: "env_file:" names a file in a way this check does not read',
-      'docker-compose.yml:9: Dockerfile.b is not in ./src',
-      'docker-compose.yml:6: bind mount ./nope does not exist',
+    expect(checkCompose(context, compose).problems).toEqual([
+      'docker-compose.yml include: names files in a way this check does not read',
+      'docker-compose.yml secrets: names files in a way this check does not read',
+      './Dockerfile:2: COPY source "missing.json" does not exist in the build context',
+      'docker-compose.yml services.a.volumes[1]: ./nope does not exist',
+      'docker-compose.yml services.a.volumes[4]: ./gone does not exist',
+      'docker-compose.yml services.a.volumes[5]: uses a variable, which this check does not expand',
+      'docker-compose.yml services.b.develop: names files in a way this check does not read',
+      'docker-compose.yml services.b.build: Dockerfile.b is not in ./src',
+      'docker-compose.yml services.b.env_file[0]: ./missing.env does not exist',
+      'docker-compose.yml services.b.env_file[2]: ./required.env does not exist',
     ]);
   });
 });
