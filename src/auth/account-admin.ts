@@ -11,6 +11,11 @@ import type { PasswordHasher } from './password-hasher';
 import type { Principal } from './principal';
 import { isRole, Role, roleAtLeast } from './role';
 
+/** The longest lifetime `createApiKey` accepts, in days (about ten years). */
+export const MAX_API_KEY_DAYS = 3650;
+
+const DAY_MS = 86_400_000;
+
 export interface AccountAdminDeps {
   /** Users and API keys (the embedded store in production). */
   readonly store: AccountStore;
@@ -57,16 +62,22 @@ export class AccountAdmin {
   }
 
   /**
-   * Deletes a user; their refresh tokens go with them (ON DELETE CASCADE) and their access tokens are refused from
-   * the next request on. Always `true` when it returns.
-   * @throws GatewayError FORBIDDEN (actor not ADMIN), NOT_FOUND, BAD_USER_INPUT (yourself, or the last ADMIN: the
-   * gateway would be left without anyone able to manage it).
+   * Deletes a user; their refresh tokens go with them (ON DELETE CASCADE), their access tokens are refused from the
+   * next request on, and every API key they own is revoked in the same transaction: the keys they created, and the
+   * keys created with those keys (see `ApiKeyRecord.ownerUserId`). Always `true` when it returns.
+   *
+   * The last ADMIN *user* cannot be deleted, whatever ADMIN keys exist: keys expire and go with their owner, so a
+   * gateway administered only by keys is one expiry away from being unmanageable (the bootstrap admin is created
+   * only when there are no users at all). Keys therefore never count as the remaining administrator, not even ones
+   * this deletion would not revoke.
+   * @throws GatewayError FORBIDDEN (actor not ADMIN), NOT_FOUND, BAD_USER_INPUT (yourself, or the last ADMIN user).
    */
   deleteUser(username: string, actor: Principal): boolean {
     requireAdmin(actor);
-    const { store } = this.deps;
-    // One transaction, so that two admins deleting each other concurrently cannot leave zero administrators.
-    store.transaction(() => {
+    const { store, clock } = this.deps;
+    // One transaction, so that two admins deleting each other concurrently cannot leave zero administrators, and so
+    // that the user and their keys go together or not at all.
+    const revokedKeys = store.transaction(() => {
       const user = store.users.findByUsername(username);
       if (user === undefined) throw new GatewayError(ErrorCode.NOT_FOUND, `No user named ${JSON.stringify(username)}.`);
       if (actor.kind === 'user' && actor.id === user.id) {
@@ -77,9 +88,11 @@ export class AccountAdmin {
           reason: 'lastAdmin',
         });
       }
+      const revoked = store.apiKeys.revokeOwnedBy(user.id, clock());
       store.users.delete(user.username);
+      return revoked;
     });
-    this.deps.logger?.info({ event: 'user.deleted', username, by: actorLabel(actor) }, 'user deleted');
+    this.deps.logger?.info({ event: 'user.deleted', username, revokedKeys, by: actorLabel(actor) }, 'user deleted');
     return true;
   }
 
@@ -88,10 +101,19 @@ export class AccountAdmin {
   }
 
   /**
-   * Creates an API key. `key` is returned this once and never again: only its hash is stored.
-   * @throws GatewayError FORBIDDEN (actor not ADMIN), BAD_USER_INPUT (name or role).
+   * Creates an API key. `key` is returned this once and never again: only its hash is stored. It expires
+   * `expiresInDays` days from now (whole days, 1 to {@link MAX_API_KEY_DAYS}), or never when `null`. Its owner is
+   * the actor, or, when the actor is a key, that key's owner: deleting the owner revokes it. A key created by a key
+   * expires no later than that key (the expiry is shortened to it).
+   * @throws GatewayError FORBIDDEN (actor not ADMIN), BAD_USER_INPUT (name, role or expiry), UNAUTHENTICATED (the
+   * actor was deleted, revoked or expired since the request was authenticated).
    */
-  createApiKey(name: string, role: Role, actor: Principal): { key: string; apiKey: ApiKeyView } {
+  createApiKey(
+    name: string,
+    role: Role,
+    actor: Principal,
+    expiresInDays: number | null = null,
+  ): { key: string; apiKey: ApiKeyView } {
     requireAdmin(actor);
     if (!API_KEY_NAME_PATTERN.test(name) || name.trim() !== name) {
       throw new GatewayError(
@@ -100,13 +122,32 @@ export class AccountAdmin {
       );
     }
     if (!isRole(role)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'Unknown role.');
+    if (
+      expiresInDays !== null &&
+      !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= MAX_API_KEY_DAYS)
+    ) {
+      throw new GatewayError(
+        ErrorCode.BAD_USER_INPUT,
+        `expiresInDays must be a whole number of days from 1 to ${MAX_API_KEY_DAYS}, or omitted for no expiry.`,
+      );
+    }
+    const { store, clock } = this.deps;
+    const now = clock();
     const key = generateApiKey();
-    const record = this.deps.store.apiKeys.create({
-      name,
-      role,
-      keyHash: hashOpaqueToken(key),
-      createdAt: this.deps.clock(),
-      createdBy: actorLabel(actor),
+    const requested = expiresInDays === null ? null : now + expiresInDays * DAY_MS;
+    // The actor was authenticated at the start of the request; it is read again in the transaction that inserts, so
+    // that a key cannot be created for an owner deleted (and their keys revoked) in between.
+    const record = store.transaction(() => {
+      const { ownerUserId, notAfter } = this.creatorOf(actor, now);
+      return store.apiKeys.create({
+        name,
+        role,
+        keyHash: hashOpaqueToken(key),
+        createdAt: now,
+        createdBy: actorLabel(actor),
+        ownerUserId,
+        expiresAt: notAfter === null || (requested !== null && requested < notAfter) ? requested : notAfter,
+      });
     });
     const by = actorLabel(actor);
     this.deps.logger?.info({ event: 'apiKey.created', apiKeyId: record.id, name, role, by }, 'API key created');
@@ -125,6 +166,25 @@ export class AccountAdmin {
     if (revoked)
       this.deps.logger?.info({ event: 'apiKey.revoked', apiKeyId: id, by: actorLabel(actor) }, 'API key revoked');
     return revoked;
+  }
+
+  /**
+   * Who owns a key `actor` creates, and the latest it may expire: a user owns their keys; a key's keys belong to its
+   * owner and expire no later than it does, so that neither deletion nor expiry can be escaped by creating a key.
+   * @throws GatewayError UNAUTHENTICATED when the actor no longer exists, or is a revoked or expired key.
+   */
+  private creatorOf(actor: Principal, now: number): { ownerUserId: string | null; notAfter: number | null } {
+    const { store } = this.deps;
+    if (actor.kind === 'user') {
+      if (store.users.findById(actor.id) === undefined) throw gone();
+      return { ownerUserId: actor.id, notAfter: null };
+    }
+    const parent = store.apiKeys.findById(actor.id);
+    if (parent === undefined || parent.revokedAt !== null || (parent.expiresAt !== null && parent.expiresAt <= now)) {
+      throw gone();
+    }
+    if (parent.ownerUserId !== null && store.users.findById(parent.ownerUserId) === undefined) throw gone();
+    return { ownerUserId: parent.ownerUserId, notAfter: parent.expiresAt };
   }
 
   listApiKeys(): ApiKeyView[] {
@@ -176,6 +236,10 @@ function checkPassword(password: string, username: string): void {
   if (weakness !== undefined) {
     throw new GatewayError(ErrorCode.WEAK_PASSWORD, `The password ${weakness}.`, { reason: weakness });
   }
+}
+
+function gone(): GatewayError {
+  return new GatewayError(ErrorCode.UNAUTHENTICATED, 'Your credentials are no longer valid.');
 }
 
 function duplicate(username: string): GatewayError {

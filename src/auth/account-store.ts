@@ -31,6 +31,13 @@ export interface ApiKeyRecord {
   readonly role: Role;
   readonly createdAt: number;
   readonly createdBy: string | null;
+  /**
+   * The user who answers for the key, and with whom it is revoked: its creator, or for a key created by a key, that
+   * key's owner. `null` when no user can be named (keys from before owners were recorded whose creator is unknown).
+   */
+  readonly ownerUserId: string | null;
+  /** From this instant on the key is refused, as if revoked; `null`: no expiry. */
+  readonly expiresAt: number | null;
   readonly revokedAt: number | null;
   readonly lastUsedAt: number | null;
 }
@@ -42,6 +49,8 @@ export interface NewApiKey {
   readonly keyHash: string;
   readonly createdAt: number;
   readonly createdBy: string | null;
+  readonly ownerUserId: string | null;
+  readonly expiresAt: number | null;
 }
 
 /** A refresh token as stored, without its hash. */
@@ -84,11 +93,13 @@ export interface UserStore {
 export interface ApiKeyStore {
   /** Inserts a key with a fresh id. */
   create(key: NewApiKey): ApiKeyRecord;
-  /** The unrevoked key with this hash, if any. */
-  findActiveByHash(keyHash: string): ApiKeyRecord | undefined;
+  /** The key with this hash if it is unrevoked and not expired at `now`. */
+  findActiveByHash(keyHash: string, now: number): ApiKeyRecord | undefined;
   findById(id: string): ApiKeyRecord | undefined;
   /** Revokes the key; `false` when there is no such key or it was already revoked. */
   revoke(id: string, now: number): boolean;
+  /** Revokes every not-yet-revoked key owned by the user; returns how many. */
+  revokeOwnedBy(userId: string, now: number): number;
   /** Every key, revoked ones included, oldest first. */
   list(): ApiKeyRecord[];
   /** Records a use (the store may skip writes for a key used moments ago); `true` when written. */

@@ -28,6 +28,7 @@ export interface ApiKeyView {
   readonly role: Role;
   readonly createdAt: Date;
   readonly createdBy: string | null;
+  readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
   readonly lastUsedAt: Date | null;
 }
@@ -46,6 +47,7 @@ export function toApiKeyView(key: ApiKeyRecord): ApiKeyView {
     role: key.role,
     createdAt: new Date(key.createdAt),
     createdBy: key.createdBy,
+    expiresAt: date(key.expiresAt),
     revokedAt: date(key.revokedAt),
     lastUsedAt: date(key.lastUsedAt),
   };

@@ -4,7 +4,7 @@ import type { AuthConfig } from '../config/config';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
 import { AccessTokenService } from './access-token';
-import { USERNAME_PATTERN } from './account-rules';
+import { actorLabel, USERNAME_PATTERN } from './account-rules';
 import { AccountAdmin } from './account-admin';
 import type { AccountStore, UserRecord } from './account-store';
 import { isApiKeyShaped } from './api-key';
@@ -15,7 +15,7 @@ import { hashOpaqueToken } from './opaque-token';
 import type { PasswordHasher } from './password-hasher';
 import type { Principal, PresentedCredentials, RequestAuth } from './principal';
 import { generateRefreshToken, isRefreshTokenShaped } from './refresh-token';
-import type { Role } from './role';
+import { Role } from './role';
 
 export type { ApiKeyView, AuthTokens, UserView } from './auth-views';
 
@@ -161,9 +161,27 @@ export class AuthService {
   }
 
   /**
+   * An administrator's unlock (`unlockLogin`): clears the login throttling of `username` from every address (see
+   * {@link LoginLimiter.unlock}; per-address limits stay), audited in the log.
+   * @throws GatewayError FORBIDDEN for a non-ADMIN actor, NOT_FOUND for an unknown username.
+   */
+  unlockLogin(username: string, actor: Principal): boolean {
+    if (actor.role !== Role.ADMIN)
+      throw new GatewayError(ErrorCode.FORBIDDEN, 'This operation requires the ADMIN role.');
+    const user = USERNAME_PATTERN.test(username) ? this.store.users.findByUsername(username) : undefined;
+    if (user === undefined) throw new GatewayError(ErrorCode.NOT_FOUND, `No user named ${JSON.stringify(username)}.`);
+    this.limiter.unlock(user.username);
+    this.logger?.info(
+      { event: 'login.unlocked', userId: user.id, username: user.username, by: actorLabel(actor) },
+      'login throttling cleared',
+    );
+    return true;
+  }
+
+  /**
    * Reads a request's credentials (synchronously: one indexed lookup). A Bearer token must verify and name a user
-   * who still exists, whose *stored* role is used; an API key must exist unrevoked (its use is recorded). Present but
-   * invalid credentials are `rejected`, never `anonymous`.
+   * who still exists, whose *stored* role is used; an API key must exist, unrevoked and unexpired (its use is
+   * recorded). Present but invalid credentials are `rejected`, never `anonymous`.
    */
   authenticate(credentials: PresentedCredentials): RequestAuth {
     const parsed = parseCredentials(credentials);
@@ -183,11 +201,13 @@ export class AuthService {
         };
       }
       case 'apiKey': {
+        const now = this.clock();
         const key = isApiKeyShaped(parsed.key)
-          ? this.store.apiKeys.findActiveByHash(hashOpaqueToken(parsed.key))
+          ? this.store.apiKeys.findActiveByHash(hashOpaqueToken(parsed.key), now)
           : undefined;
-        if (key === undefined) return { status: 'rejected', reason: 'unknown or revoked API key' };
-        this.store.apiKeys.touch(key.id, this.clock());
+        // One answer for unknown, revoked and expired keys: a caller learns nothing about which it holds.
+        if (key === undefined) return { status: 'rejected', reason: 'unknown, revoked or expired API key' };
+        this.store.apiKeys.touch(key.id, now);
         return { status: 'authenticated', principal: { kind: 'apiKey', id: key.id, name: key.name, role: key.role } };
       }
     }
@@ -208,8 +228,13 @@ export class AuthService {
   }
 
   /** See {@link AccountAdmin.createApiKey}. */
-  createApiKey(name: string, role: Role, actor: Principal): { key: string; apiKey: ApiKeyView } {
-    return this.accounts.createApiKey(name, role, actor);
+  createApiKey(
+    name: string,
+    role: Role,
+    actor: Principal,
+    expiresInDays: number | null = null,
+  ): { key: string; apiKey: ApiKeyView } {
+    return this.accounts.createApiKey(name, role, actor, expiresInDays);
   }
 
   /** See {@link AccountAdmin.revokeApiKey}. */

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { passwordWeakness } from './password-policy';
+import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from './secret-strength';
 
 const MiB = 1024 * 1024;
 
@@ -25,7 +27,16 @@ const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Unset: loopback outside production, every interface in production (the container); see loadConfig.
+  HOST: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .refine((v) => isIP(v) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v), {
+        message: 'must be an IP address or a host name',
+      })
+      .optional(),
+  ),
   PORT: int(4000, 0, 65_535),
   MODELS_DIR: z.string().min(1).default('./models'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -53,9 +64,13 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .default('admin'),
   ADMIN_PASSWORD: optionalString,
-  LOGIN_MAX_ATTEMPTS_PER_USERNAME: int(5, 1, 10_000),
+  LOGIN_MAX_ATTEMPTS_PER_USERNAME_AND_ADDRESS: int(5, 1, 10_000),
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: int(20, 1, 100_000),
+  LOGIN_MAX_ATTEMPTS_PER_USERNAME: int(10, 1, 10_000),
+  LOGIN_MAX_DELAY_SECONDS: int(60, 1, 3_600),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  // Hops of reverse proxies in front of the gateway whose X-Forwarded-For is believed; 0 believes none.
+  TRUST_PROXY: int(0, 0, 32),
   PREDICT_RATE_LIMIT_PER_MINUTE: int(120, 1, 1_000_000),
   PREDICT_MAX_CONCURRENCY: int(4, 1, 10_000),
   CORS_ORIGINS: z.string().default(''),
@@ -77,6 +92,15 @@ const schema = z.object({
   DRIFT_MIN_SAMPLES: int(100, 1, 1_000_000),
   DRIFT_ALERT_PSI: num(0.25, 0, 100),
   METRICS_HISTORY_HOURS: int(168, 1, 24 * 366),
+  // When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+  ),
   // Read by the OpenTelemetry SDK itself; validated here so that a typo stops the boot instead of silently not exporting.
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
@@ -88,13 +112,20 @@ const secretsSchema = schema.pick({ NODE_ENV: true, JWT_SECRET: true, ADMIN_USER
 /**
  * Rules over the secrets that no single variable's schema expresses. A weak ADMIN_PASSWORD is refused in every
  * environment, here rather than when the admin is created, so that it is a configuration error like any other. In
- * production a missing or short JWT_SECRET is too; elsewhere the composition root generates one.
+ * production a missing, short or predictable JWT_SECRET is too (see {@link estimatedEntropyBits}); elsewhere the
+ * composition root generates one.
  */
 function secretProblems(e: z.infer<typeof secretsSchema>): string[] {
   const problems: string[] = [];
   if (e.NODE_ENV === 'production') {
     if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production');
     else if (Buffer.byteLength(e.JWT_SECRET) < 32) problems.push('JWT_SECRET: must be at least 32 bytes');
+    else if (estimatedEntropyBits(e.JWT_SECRET) < MIN_SECRET_ENTROPY_BITS) {
+      problems.push(
+        `JWT_SECRET: too predictable (an estimated ${MIN_SECRET_ENTROPY_BITS} bits of entropy are needed; ` +
+          'repeated characters or patterns do not count), e.g. use `openssl rand -base64 48`',
+      );
+    }
   }
   const weakness = e.ADMIN_PASSWORD === undefined ? undefined : passwordWeakness(e.ADMIN_PASSWORD, e.ADMIN_USERNAME);
   if (weakness !== undefined) problems.push(`ADMIN_PASSWORD: ${weakness}`);
@@ -104,6 +135,7 @@ function secretProblems(e: z.infer<typeof secretsSchema>): string[] {
 /** The gateway's validated, frozen configuration. Built once in `main.ts` and passed down. */
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
+  /** Address to bind: `HOST`, or loopback (`127.0.0.1`) outside production and `0.0.0.0` in production. */
   readonly host: string;
   readonly port: number;
   /** Absolute path of the folder holding `<model>/<version>/manifest.json`. */
@@ -132,6 +164,11 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Absolute path of the embedded database's folder. */
   readonly dataDir: string;
+  /**
+   * Reverse proxies in front of the gateway (express `trust proxy` as a hop count): the client address, which the
+   * login limits key on, is then read that many hops back in `X-Forwarded-For`. 0: the peer address, header ignored.
+   */
+  readonly trustProxyHops: number;
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
   /** Origins allowed by CORS; empty means same-origin only. */
@@ -154,6 +191,8 @@ export interface Config {
   readonly drift: { readonly windowSamples: number; readonly minSamples: number; readonly alertPsi: number };
   /** How long the per-minute metrics history (`modelMetrics`) is kept. */
   readonly metricsHistoryMs: number;
+  /** Bearer token `GET /metrics` requires (`METRICS_TOKEN`); `null`: the route is open to whoever reaches the port. */
+  readonly metricsToken: string | null;
 }
 
 /** Authentication settings. */
@@ -168,8 +207,14 @@ export interface AuthConfig {
   readonly adminUsername: string;
   /** Password of the admin created on first start; `null` outside production means "generate and print once". */
   readonly adminPassword: string | null;
-  readonly loginMaxAttemptsPerUsername: number;
+  /** Failures per username from one address per window before that pair is refused for the window. */
+  readonly loginMaxAttemptsPerUsernameAndAddress: number;
+  /** Failures per address across usernames per window before the address is refused for the window. */
   readonly loginMaxAttemptsPerAddress: number;
+  /** Failures per username across addresses before each further attempt waits (1 s, doubling). */
+  readonly loginMaxAttemptsPerUsername: number;
+  /** The cap of that wait. */
+  readonly loginMaxDelaySeconds: number;
   readonly loginWindowSeconds: number;
 }
 
@@ -209,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const e = parsed.data;
   return Object.freeze({
     env: e.NODE_ENV,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     port: e.PORT,
     modelsDir: path.resolve(cwd, e.MODELS_DIR),
     logLevel: e.LOG_LEVEL,
@@ -225,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: path.resolve(cwd, e.DATA_DIR),
+    trustProxyHops: e.TRUST_PROXY,
     auth: Object.freeze({
       jwtSecret: e.JWT_SECRET ?? null,
       issuer: e.JWT_ISSUER,
@@ -234,8 +280,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
       adminUsername: e.ADMIN_USERNAME,
       adminPassword: e.ADMIN_PASSWORD ?? null,
-      loginMaxAttemptsPerUsername: e.LOGIN_MAX_ATTEMPTS_PER_USERNAME,
+      loginMaxAttemptsPerUsernameAndAddress: e.LOGIN_MAX_ATTEMPTS_PER_USERNAME_AND_ADDRESS,
       loginMaxAttemptsPerAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+      loginMaxAttemptsPerUsername: e.LOGIN_MAX_ATTEMPTS_PER_USERNAME,
+      loginMaxDelaySeconds: e.LOGIN_MAX_DELAY_SECONDS,
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     }),
     limits: Object.freeze({
@@ -266,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     mirrorQueueMax: e.MIRROR_QUEUE_MAX,
     mirrorQuietMs: e.MIRROR_QUIET_MS,
     metricsHistoryMs: e.METRICS_HISTORY_HOURS * 3_600_000,
+    metricsToken: e.METRICS_TOKEN ?? null,
     drift: Object.freeze({
       windowSamples: e.DRIFT_WINDOW_SAMPLES,
       minSamples: e.DRIFT_MIN_SAMPLES,

@@ -3,7 +3,7 @@ import type { AuthService } from '../auth/auth.service';
 import { AuthPayload, Me } from './auth.type';
 import { principalOf, type GatewayContext } from './context';
 
-/** Sessions: log in, rotate the refresh token, log out, and who am I. */
+/** Sessions: log in, rotate the refresh token, log out, who am I, and (ADMIN) clear a login throttle. */
 @Resolver()
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
@@ -27,6 +27,15 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: "Revokes the refresh token's family. Access tokens expire on their own." })
   logout(@Arg('refreshToken') refreshToken: string): Promise<boolean> {
     return this.auth.logout(refreshToken);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "ADMIN only: clears a user's login throttling from every address (failures per username and address, and the " +
+      'per-username slow-down); per-address limits stay. Audited in the log.',
+  })
+  unlockLogin(@Arg('username') username: string, @Ctx() ctx: GatewayContext): boolean {
+    return this.auth.unlockLogin(username, principalOf(ctx));
   }
 
   @Query(() => Me, { description: 'The authenticated caller.' })

@@ -63,6 +63,9 @@ export class ApiKey {
 
   @Field(() => String, { nullable: true }) createdBy!: string | null;
 
+  @Field(() => Date, { nullable: true, description: 'When the key stops working; null: never.' })
+  expiresAt!: Date | null;
+
   @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
 
   @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;

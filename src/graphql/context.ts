@@ -7,8 +7,9 @@ import type { TelemetryContext } from '../telemetry/telemetry.plugin';
 export interface GatewayContext extends TelemetryContext {
   readonly auth: RequestAuth;
   /**
-   * The peer address of the connection. Express's `trust proxy` is off, so `X-Forwarded-For` is ignored: behind a
-   * reverse proxy this is the proxy's address, and the per-address login limit counts all its clients together.
+   * The client's address, which the login limits key on: express's `req.ip` with `trust proxy` set to `TRUST_PROXY`
+   * hops. With 0 (the default) it is the peer address and `X-Forwarded-For` is ignored; behind N reverse proxies,
+   * set N, or every client shares the proxy's address (and its per-address login limit).
    */
   readonly address: string;
   /** Runs `task` once the response has been sent (without an HTTP response, on the next turn of the event loop). */

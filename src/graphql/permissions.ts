@@ -50,6 +50,7 @@ export const ruleTree: IRules = {
     login: allow,
     refresh: allow,
     logout: allow,
+    unlockLogin: admin,
     predict: predictor,
     registerModel: admin,
     loadModel: admin,

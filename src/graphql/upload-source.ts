@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { rm } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { safeBasename } from '../codec/detect-format';
@@ -67,27 +68,19 @@ export function drainUpload(upload: Promise<FileUpload>): void {
 /**
  * Adapts a multipart `Upload` to model registration: streams it to a file, hashing on the way, and stops at `maxBytes`.
  * The target is opened with `wx` so an existing file is never overwritten, and flushed before the promise resolves.
+ * Past the cap (this one, or the upload library's) the save fails at once and the partial file is removed; the rest
+ * of the upload is still read and dropped, so the request body keeps flowing.
  */
 export function modelFileSource(upload: Promise<FileUpload>, maxBytes: number): ModelFileSource {
   return {
     async saveTo(file) {
+      let stream: Readable | undefined;
       try {
-        const stream = (await upload).createReadStream();
-        const hash = createHash('sha256');
-        let sizeBytes = 0;
-        const meter = new Transform({
-          // Past the cap chunks are dropped but still read, for the same reason as above.
-          transform(chunk: Buffer, _encoding, done): void {
-            sizeBytes += chunk.length;
-            if (sizeBytes > maxBytes) return done();
-            hash.update(chunk);
-            done(null, chunk);
-          },
-        });
-        await pipeline(stream, meter, createWriteStream(file, { flags: 'wx', flush: true }));
-        if (sizeBytes > maxBytes || (stream as { truncated?: boolean }).truncated === true) throw tooLarge(maxBytes);
-        return { sizeBytes, sha256: hash.digest('hex') };
+        stream = (await upload).createReadStream();
+        return await saveCapped(stream, file, maxBytes);
       } catch (error) {
+        stream?.resume();
+        await rm(file, { force: true });
         throw uploadError(error, maxBytes);
       }
     },
@@ -95,6 +88,41 @@ export function modelFileSource(upload: Promise<FileUpload>, maxBytes: number): 
       drainUpload(upload);
     },
   };
+}
+
+/**
+ * Writes `stream` to `file` up to `maxBytes`. At its own file-size limit graphql-upload-minimal emits `limit` on the
+ * stream and unpipes it: a pipeline from the stream would wait forever, so `limit` (and an `error` on the stream,
+ * which the library also answers with an unpipe) fails the write side here. Settles only once the file is closed.
+ */
+async function saveCapped(
+  stream: Readable,
+  file: string,
+  maxBytes: number,
+): Promise<{ readonly sizeBytes: number; readonly sha256: string }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done): void {
+      sizeBytes += chunk.length;
+      if (sizeBytes > maxBytes) return done(tooLarge(maxBytes));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const out = createWriteStream(file, { flags: 'wx', flush: true });
+  const onLimit = (): void => void meter.destroy(tooLarge(maxBytes));
+  const onError = (error: Error): void => void meter.destroy(error);
+  stream.once('limit', onLimit).once('error', onError);
+  try {
+    stream.pipe(meter);
+    await pipeline(meter, out);
+  } finally {
+    stream.off('limit', onLimit).off('error', onError);
+    if (!out.closed) await new Promise<void>((closed) => out.once('close', () => closed()));
+  }
+  if ((stream as { truncated?: boolean }).truncated === true) throw tooLarge(maxBytes);
+  return { sizeBytes, sha256: hash.digest('hex') };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
 import { Role } from '../auth/role';
 import { ApiKey, CreatedApiKey, User } from './auth.type';
@@ -24,7 +24,12 @@ export class UserResolver {
     return this.auth.createUser(username, password, role, principalOf(ctx));
   }
 
-  @Mutation(() => Boolean, { description: 'Deletes a user and revokes their refresh tokens.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Deletes a user, revokes their refresh tokens, and revokes in the same step every API key they own: the keys ' +
+      'they created and the keys created with those keys. Refused (BAD_USER_INPUT, `reason: lastAdmin`) for the ' +
+      'last ADMIN user, whatever ADMIN API keys exist; `reason: self` for your own account.',
+  })
   deleteUser(@Arg('username') username: string, @Ctx() ctx: GatewayContext): boolean {
     return this.auth.deleteUser(username, principalOf(ctx));
   }
@@ -34,13 +39,22 @@ export class UserResolver {
     return this.auth.listApiKeys();
   }
 
-  @Mutation(() => CreatedApiKey, { description: 'Creates an API key for a service; the key is returned only here.' })
+  @Mutation(() => CreatedApiKey, {
+    description:
+      'Creates an API key for a service; the key is returned only here. It is revoked when the user who created it ' +
+      '(or created the key that created it) is deleted.',
+  })
   createApiKey(
     @Arg('name') name: string,
     @Arg('role', () => Role) role: Role,
     @Ctx() ctx: GatewayContext,
+    @Arg('expiresInDays', () => Int, {
+      nullable: true,
+      description: 'Whole days until the key stops working, 1 to 3650; omitted or null: it never expires.',
+    })
+    expiresInDays?: number | null,
   ): CreatedApiKey {
-    return this.auth.createApiKey(name, role, principalOf(ctx));
+    return this.auth.createApiKey(name, role, principalOf(ctx), expiresInDays ?? null);
   }
 
   @Mutation(() => Boolean, { description: 'Revokes an API key at once.' })

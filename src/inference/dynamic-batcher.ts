@@ -3,6 +3,7 @@ import { GatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from './backend';
 import { sharedFloat64Array } from '../lib/worker-thread';
 import { elementCount } from '../tensor/tensor';
+import { DrainRate } from './drain-rate';
 
 /** Time as the batcher sees it; tests replace it with a hand-moved clock. */
 export interface BatcherClock {
@@ -90,8 +91,8 @@ export class DynamicBatcher {
   private inFlight = 0;
   private readonly maxInFlight: number;
   private timer: unknown;
-  /** Samples per millisecond of running, smoothed: the basis of the retry hint. */
-  private rate = 0;
+  /** How fast the queue drains: the basis of the retry hint. */
+  private readonly drain = new DrainRate();
   private readonly clock: BatcherClock;
   private readonly sampleLength: number;
   /** Requests submitted and not yet settled. */
@@ -112,11 +113,12 @@ export class DynamicBatcher {
    * Queues `count` samples and resolves with their `[count, …]` outputs, in order.
    * @param deadline clock time after which samples not yet in a batch are dropped with `DEADLINE_EXCEEDED`
    * @param onStart called when the first of these samples goes into a batch (the end of their wait)
-   * @throws GatewayError `OVERLOADED` when the queue cannot take them
+   * @throws GatewayError `OVERLOADED` when the queue cannot take them, with `retryAfterSeconds`: the time the samples
+   *   queued ahead plus these would take to drain at the measured rate (see {@link DrainRate.retryAfterSeconds})
    */
   submit(values: Float64Array, count: number, deadline = Infinity, onStart?: () => void): Promise<Float64Tensor> {
     if (this.queuedSamples + count > this.options.maxQueuedSamples) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(this.rate > 0 ? this.queuedSamples / this.rate / 1000 : 1));
+      const retryAfterSeconds = this.drain.retryAfterSeconds(this.clock.now(), this.queuedSamples + count);
       throw new GatewayError(ErrorCode.OVERLOADED, 'The model is busy: too many samples are waiting. Retry later.', {
         retryAfterSeconds,
       });
@@ -177,17 +179,19 @@ export class DynamicBatcher {
     if (slices.length === 0) return;
     this.inFlight += 1;
     const size = slices.reduce((n, s) => n + s.count, 0);
-    const started = this.clock.now();
+    this.drain.started(this.clock.now(), size);
+    let ran = false;
     try {
       const output = await this.options.run({
         data: this.inputOf(slices, size),
         dims: [size, ...this.options.sampleDims],
       });
-      const elapsed = Math.max(this.clock.now() - started, 1e-3);
-      this.rate = this.rate === 0 ? size / elapsed : 0.8 * this.rate + 0.2 * (size / elapsed);
+      ran = true;
+      this.drain.ended(this.clock.now(), size, true);
       this.deliver(slices, output, size);
       this.options.onBatch?.({ size, requests: new Set(slices.map((s) => s.request)).size });
     } catch (error) {
+      if (!ran) this.drain.ended(this.clock.now(), size, false);
       for (const { request } of slices) this.fail(request, error);
     } finally {
       this.inFlight -= 1;

@@ -53,9 +53,21 @@ export function manifestProblems(raw: unknown): Manifest | string[] {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const manifest = parsed.data;
+  const problems = dynamicAxisProblems(manifest);
   const output = manifest.outputs[0];
   const width = output?.shape[output.shape.length - 1];
   if (typeof width === 'number' && width !== manifest.labels.length)
-    return [`labels: ${manifest.labels.length} labels for ${width} outputs`];
-  return manifest;
+    problems.push(`labels: ${manifest.labels.length} labels for ${width} outputs`);
+  return problems.length > 0 ? problems : manifest;
+}
+
+/** Requests are batches of fixed-size samples: an input's axes after the first (the batch axis) must be numbers. */
+function dynamicAxisProblems(manifest: Manifest): string[] {
+  return manifest.inputs.flatMap((input, i) =>
+    input.shape.flatMap((d, axis) =>
+      axis > 0 && typeof d !== 'number'
+        ? [`inputs.${i}.shape.${axis}: "${d}" is dynamic, but only the batch axis (the first) may be dynamic`]
+        : [],
+    ),
+  );
 }

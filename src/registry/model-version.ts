@@ -1,5 +1,6 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError } from '../errors/gateway-error';
+import { scrubPaths } from '../errors/scrub-paths';
 import { assertNever } from '../lib/assert-never';
 import type { InferenceBackend, InferenceSession, TensorSpec } from '../inference/backend';
 import type { RunPlan } from '../inference/batch-runner';
@@ -66,8 +67,14 @@ export class ModelVersion {
     readonly provenance: Provenance = { registeredAt: new Date(), registeredBy: 'system' },
   ) {
     const input = manifest.inputs[0] as TensorSpec;
-    const sampleDims = input.shape.slice(1).map((d) => {
-      if (typeof d !== 'number') throw new Error(`${manifest.name}: only the batch axis may be dynamic`);
+    const sampleDims = input.shape.slice(1).map((d, i) => {
+      // manifestProblems refuses such a manifest: this guards a manifest that skipped validation.
+      if (typeof d !== 'number') {
+        const problem = `inputs.0.shape.${i + 1}: "${d}" is dynamic, but only the batch axis (the first) may be dynamic`;
+        throw new GatewayError(ErrorCode.MANIFEST_INVALID, `The manifest is not valid: ${problem}.`, {
+          problems: [problem],
+        });
+      }
       return d;
     });
     this.plan = Object.freeze({ sampleDims, maxBatchSize: Math.min(batchMaxSize, manifest.maxBatchSize ?? Infinity) });
@@ -150,7 +157,7 @@ export class ModelVersion {
       const stage = error instanceof LoadFailure ? error.stage : 'RUNTIME';
       this.current = {
         status: 'FAILED',
-        reason: message.split(this.dir).join(`<${this.name}@${this.version}>`),
+        reason: scrubPaths(message.split(this.dir).join(`<${this.name}@${this.version}>`)),
         stage,
         at: new Date(),
       };

@@ -94,6 +94,13 @@ export class Gateway {
     const { port } = this.httpServer.address() as AddressInfo;
     this.state = { phase: 'serving', port, since: new Date() };
     logger.info({ port, host: config.host }, 'gateway listening');
+    if (config.env !== 'production' && !isLoopback(config.host)) {
+      logger.warn(
+        { port, host: config.host, introspection: true, fieldSuggestions: true, landingPage: true },
+        `NODE_ENV=${config.env} on a non-loopback address: other machines can reach introspection, field ` +
+          'suggestions and the landing page; set HOST=127.0.0.1 or NODE_ENV=production',
+      );
+    }
     return port;
   }
 
@@ -108,4 +115,9 @@ export class Gateway {
     this.state = { phase: 'stopped' };
     this.deps.logger.info('stopped');
   }
+}
+
+/** Whether `host` only accepts connections from this machine (`localhost`, `127.0.0.0/8`, `::1`). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -1,22 +1,36 @@
 import { Router } from 'express';
+import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { ModelRegistry } from '../registry/model-registry';
 import { admitsRequests, type ServerPhase } from './lifecycle';
+import { authenticateOnce } from './upload-admission.middleware';
 
 /**
  * `GET /healthz` (the process is alive and its event loop answers) and `GET /readyz` (it should get traffic:
- * serving, and every model version loaded), in the shape orchestrators probe.
+ * serving, and every model version loaded), in the shape orchestrators probe. Probes need only the status code:
+ * `/readyz` names the phase and every model version with its state only to authenticated callers (any role may list
+ * models), and answers anonymous callers with the status alone, so that the catalogue does not leak.
  */
-export function healthRoutes(registry: ModelRegistry, phase: () => ServerPhase): Router {
+export function healthRoutes(
+  registry: ModelRegistry,
+  phase: () => ServerPhase,
+  authenticate: (credentials: PresentedCredentials) => RequestAuth,
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', (req, res) => {
+    const ready = admitsRequests(phase()) && registry.isReady();
+    const status = ready ? 'ready' : 'not ready';
+    res.status(ready ? 200 : 503);
+    if (authenticateOnce(req, authenticate).status !== 'authenticated') {
+      res.json({ status });
+      return;
+    }
     const models = registry
       .list()
       .flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.version, state: v.state.status })));
-    const ready = admitsRequests(phase()) && registry.isReady();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', phase: phase().phase, models });
+    res.json({ status, phase: phase().phase, models });
   });
   return router;
 }

@@ -2,7 +2,6 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import helmet from 'helmet';
 import onFinished from 'on-finished';
 import type { Logger } from 'pino';
@@ -16,6 +15,7 @@ import { errorHandler, sendError } from './error-handler';
 import { healthRoutes } from './health-routes';
 import { metricsRoutes, type MetricsExposition } from './metrics-routes';
 import { admitsRequests, type ServerPhase } from './lifecycle';
+import { authenticateOnce, uploadAdmission } from './upload-admission.middleware';
 
 /** What the HTTP application is assembled from. */
 export interface HttpAppDeps {
@@ -40,10 +40,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const production = config.env === 'production';
   const app = express();
   app.disable('x-powered-by');
+  // A hop count, never `true`: `req.ip` is the address TRUST_PROXY hops back in X-Forwarded-For (0: the peer's).
+  app.set('trust proxy', config.trustProxyHops);
   // Apollo's landing page (development only) loads scripts from its CDN; production serves JSON only.
   app.use(helmet({ contentSecurityPolicy: production ? undefined : false }));
-  app.use(healthRoutes(registry, phase));
-  app.use(metricsRoutes(metrics));
+  app.use(healthRoutes(registry, phase, authenticate));
+  app.use(metricsRoutes(metrics, config.metricsToken));
   app.use('/graphql', (_req, res, next) => {
     if (admitsRequests(phase())) next();
     else sendError(res.set('Connection', 'close'), ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down.');
@@ -53,17 +55,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     '/graphql',
     multipartCsrfGuard(),
     express.json({ limit: '1mb' }),
-    // Each operation enforces its own cap while streaming (batches: MAX_UPLOAD_BYTES, models: MAX_MODEL_BYTES).
-    graphqlUploadExpress({
-      maxFileSize: Math.max(config.maxUploadBytes, config.maxModelBytes),
-      maxFiles: 1,
-      maxFieldSize: 64 * 1024,
-    }),
+    // Multipart bodies are read only for authenticated callers, with the cap their role can use (admins: the model
+    // cap); each operation still enforces its own cap while streaming (batches: MAX_UPLOAD_BYTES, models: MAX_MODEL_BYTES).
+    uploadAdmission({ authenticate, maxUploadBytes: config.maxUploadBytes, maxModelBytes: config.maxModelBytes }),
     // Document size and token count are checked before Apollo: an error thrown by a plugin before parsing is a 500.
     queryLimits,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => ({
-        auth: authenticate({ authorization: req.headers.authorization, apiKey: req.get('x-api-key') }),
+        auth: authenticateOnce(req, authenticate),
         address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         afterResponse: (task) => onFinished(res, () => setImmediate(task)),
       }),

@@ -9,11 +9,13 @@ interface ApiKeyRow {
   role: string;
   created_at: number;
   created_by: string | null;
+  owner_user_id: string | null;
+  expires_at: number | null;
   revoked_at: number | null;
   last_used_at: number | null;
 }
 
-const COLUMNS = 'id, name, role, created_at, created_by, revoked_at, last_used_at';
+const COLUMNS = 'id, name, role, created_at, created_by, owner_user_id, expires_at, revoked_at, last_used_at';
 
 function toRecord(row: ApiKeyRow): ApiKeyRecord {
   return {
@@ -22,6 +24,8 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     role: roleFromRow(row.role),
     createdAt: row.created_at,
     createdBy: row.created_by,
+    ownerUserId: row.owner_user_id,
+    expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
   };
@@ -37,19 +41,25 @@ export class ApiKeyRepository implements ApiKeyStore {
   private readonly activeByHash;
   private readonly byId;
   private readonly revokeStmt;
+  private readonly revokeOwnedStmt;
   private readonly all;
   private readonly touchStmt;
 
   constructor(db: Database) {
-    this.insertStmt = db.prepare<[string, string, string, string, number, string | null]>(
-      'INSERT INTO api_keys (id, name, role, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+    this.insertStmt = db.prepare<[string, string, string, string, number, string | null, string | null, number | null]>(
+      `INSERT INTO api_keys (id, name, role, key_hash, created_at, created_by, owner_user_id, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.activeByHash = db.prepare<[string], ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`,
+    this.activeByHash = db.prepare<{ hash: string; now: number }, ApiKeyRow>(
+      `SELECT ${COLUMNS} FROM api_keys
+       WHERE key_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)`,
     );
     this.byId = db.prepare<[string], ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);
     this.revokeStmt = db.prepare<[number, string]>(
       'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    );
+    this.revokeOwnedStmt = db.prepare<[number, string]>(
+      'UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL',
     );
     this.all = db.prepare<[], ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, name`);
     this.touchStmt = db.prepare<{ id: string; now: number; since: number }>(
@@ -60,14 +70,14 @@ export class ApiKeyRepository implements ApiKeyStore {
   /** Inserts a key with a fresh random UUID. */
   create(key: NewApiKey): ApiKeyRecord {
     const id = randomUUID();
-    this.insertStmt.run(id, key.name, key.role, key.keyHash, key.createdAt, key.createdBy);
-    const { name, role, createdAt, createdBy } = key;
-    return { id, name, role, createdAt, createdBy, revokedAt: null, lastUsedAt: null };
+    const { name, role, createdAt, createdBy, ownerUserId, expiresAt } = key;
+    this.insertStmt.run(id, name, role, key.keyHash, createdAt, createdBy, ownerUserId, expiresAt);
+    return { id, name, role, createdAt, createdBy, ownerUserId, expiresAt, revokedAt: null, lastUsedAt: null };
   }
 
-  /** The unrevoked key with this hash, if any. */
-  findActiveByHash(keyHash: string): ApiKeyRecord | undefined {
-    const row = this.activeByHash.get(keyHash);
+  /** The key with this hash if it is unrevoked and `now` is before its expiry. */
+  findActiveByHash(keyHash: string, now: number): ApiKeyRecord | undefined {
+    const row = this.activeByHash.get({ hash: keyHash, now });
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -79,6 +89,11 @@ export class ApiKeyRepository implements ApiKeyStore {
   /** Revokes the key; `false` when there is no such key or it was already revoked. */
   revoke(id: string, now: number): boolean {
     return this.revokeStmt.run(now, id).changes === 1;
+  }
+
+  /** Revokes every not-yet-revoked key owned by the user; returns how many. */
+  revokeOwnedBy(userId: string, now: number): number {
+    return this.revokeOwnedStmt.run(now, userId).changes;
   }
 
   /** Every key, revoked ones included, oldest first. */

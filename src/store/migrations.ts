@@ -145,6 +145,25 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX model_metrics_by_minute ON model_metrics (minute);
     `,
   },
+  {
+    version: 6,
+    name: 'API key owners and expiry',
+    // Existing keys get no expiry. Their owner is read from created_by: the user it names, if that user still exists;
+    // for a key created by a key, that key's owner when exactly one key has the name (names are not unique, and an
+    // ambiguous guess could revoke someone else's key). Keys left without an owner are revoked by hand.
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN owner_user_id TEXT;
+      ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+      UPDATE api_keys
+        SET owner_user_id = (SELECT u.id FROM users u WHERE 'user:' || u.username = api_keys.created_by)
+        WHERE created_by LIKE 'user:%';
+      UPDATE api_keys
+        SET owner_user_id = (SELECT p.owner_user_id FROM api_keys p WHERE 'apiKey:' || p.name = api_keys.created_by)
+        WHERE created_by LIKE 'apiKey:%'
+          AND (SELECT count(*) FROM api_keys p WHERE 'apiKey:' || p.name = api_keys.created_by) = 1;
+      CREATE INDEX api_keys_by_owner ON api_keys (owner_user_id);
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

@@ -2,6 +2,7 @@
  * Authentication over real HTTP: tokens issued by the gateway, and every kind of bad credential refused with
  * UNAUTHENTICATED. Hostile tokens are crafted here with jsonwebtoken and by hand.
  */
+import http from 'node:http';
 import jwt from 'jsonwebtoken';
 import { postJson, type Endpoint } from '../support/graphql-client';
 import { loginAs, startGateway, TEST_ADMIN, TEST_JWT_SECRET, type RunningGateway } from '../support/gateway';
@@ -34,7 +35,10 @@ async function login(username: string, password: string): Promise<Tokens> {
 }
 
 beforeAll(async () => {
-  gw = await startGateway({ LOGIN_MAX_ATTEMPTS_PER_USERNAME: '3', LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000' });
+  gw = await startGateway({
+    LOGIN_MAX_ATTEMPTS_PER_USERNAME_AND_ADDRESS: '3',
+    LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000',
+  });
   await postJson(
     gw.admin,
     'mutation($u: String!, $p: String!) { createUser(username: $u, password: $p, role: VIEWER) { id } }',
@@ -66,7 +70,7 @@ describe('login', () => {
     expect(codeOf(unknown)).toBe('UNAUTHENTICATED');
   });
 
-  it('locks a username after too many attempts, even for the right password, with a retry hint', async () => {
+  it('throttles a username from an address after too many failures, even for the right password, with a retry hint', async () => {
     await postJson(
       gw.admin,
       'mutation { createUser(username: "lockme", password: "amber-lantern-harbor-91", role: VIEWER) { id } }',
@@ -225,5 +229,111 @@ describe('API keys and deleted users', () => {
     await postJson(gw.admin, 'mutation { deleteUser(username: "temp") }');
     expect(codeOf(await postJson(bearer(tokens.accessToken), ME))).toBe('UNAUTHENTICATED');
     expect(codeOf(await postJson(gw.graphqlUrl, REFRESH, { t: tokens.refreshToken }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+/**
+ * Login throttling must not become a denial of service (issue #12, item 6). All clients of a test are on loopback:
+ * distinct client addresses are distinct source addresses in 127.0.0.0/8 (`localAddress`), and a reverse proxy is
+ * simulated by the `X-Forwarded-For` header it would add.
+ */
+describe('login throttling without lockout', () => {
+  let plain: RunningGateway;
+  let proxied: RunningGateway;
+
+  interface From {
+    readonly localAddress?: string;
+    readonly forwardedFor?: string;
+  }
+
+  function loginFrom(target: RunningGateway, from: From, username: string, password: string) {
+    const body = JSON.stringify({ query: LOGIN, variables: { u: username, p: password } });
+    const url = new URL(target.graphqlUrl);
+    return new Promise<{ data?: { login: Tokens } | null; errors?: { extensions?: Record<string, unknown> }[] }>(
+      (resolve, reject) => {
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            localAddress: from.localAddress,
+            agent: false,
+            headers: {
+              'content-type': 'application/json',
+              ...(from.forwardedFor === undefined ? {} : { 'x-forwarded-for': from.forwardedFor }),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as never));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
+  }
+  const outcome = (res: Awaited<ReturnType<typeof loginFrom>>) =>
+    res.data?.login?.tokenType ?? res.errors?.[0]?.extensions?.['code'];
+
+  beforeAll(async () => {
+    [plain, proxied] = await Promise.all([startGateway(), startGateway({ TRUST_PROXY: '1' })]);
+  });
+  afterAll(() => Promise.all([plain.stop(), proxied.stop()]));
+
+  it('twenty bad logins for the admin from one address do not lock the admin out from another address', async () => {
+    const attacker = { localAddress: '127.0.0.2' };
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 20; i += 1)
+      outcomes.push(outcome(await loginFrom(plain, attacker, TEST_ADMIN.username, `wrong guess ${i}`)));
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('UNAUTHENTICATED'));
+    expect(outcomes.slice(5)).toEqual(Array(15).fill('RATE_LIMITED'));
+    expect(outcome(await loginFrom(plain, attacker, TEST_ADMIN.username, TEST_ADMIN.password))).toBe('RATE_LIMITED');
+    const admin = { localAddress: '127.0.0.3' };
+    expect(outcome(await loginFrom(plain, admin, TEST_ADMIN.username, TEST_ADMIN.password))).toBe('Bearer');
+  });
+
+  it('with TRUST_PROXY=1, clients behind one proxy are limited separately by X-Forwarded-For', async () => {
+    const attacker = { forwardedFor: '198.51.100.66' };
+    for (let i = 0; i < 5; i += 1) await loginFrom(proxied, attacker, TEST_ADMIN.username, `wrong guess ${i}`);
+    const refused = await loginFrom(proxied, attacker, TEST_ADMIN.username, TEST_ADMIN.password);
+    expect(outcome(refused)).toBe('RATE_LIMITED');
+    expect(refused.errors?.[0]?.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+    // Another client of the same proxy (the same peer address, 127.0.0.1), with the right password.
+    const user = { forwardedFor: '203.0.113.7' };
+    expect(outcome(await loginFrom(proxied, user, TEST_ADMIN.username, TEST_ADMIN.password))).toBe('Bearer');
+    // Only the hop the proxy appended counts: a client cannot choose its address by sending the header itself.
+    const spoofing = { forwardedFor: '203.0.113.7, 198.51.100.66' };
+    expect(outcome(await loginFrom(proxied, spoofing, TEST_ADMIN.username, TEST_ADMIN.password))).toBe('RATE_LIMITED');
+  });
+
+  it('with TRUST_PROXY=0, X-Forwarded-For is ignored: spoofing it does not evade the limit', async () => {
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const from = { localAddress: '127.0.0.4', forwardedFor: `198.51.100.${i + 1}` };
+      outcomes.push(outcome(await loginFrom(plain, from, 'nobody-at-all', `wrong guess ${i}`)));
+    }
+    expect(outcomes).toEqual([...Array(5).fill('UNAUTHENTICATED'), 'RATE_LIMITED']);
+  });
+
+  it('unlockLogin lets an ADMIN clear a throttled user, and is refused to non-admins', async () => {
+    const password = 'amber-lantern-harbor-91';
+    await postJson(
+      plain.admin,
+      `mutation { createUser(username: "unlock-me", password: "${password}", role: VIEWER) { id } }`,
+    );
+    const from = { localAddress: '127.0.0.5' };
+    for (let i = 0; i < 5; i += 1) await loginFrom(plain, from, 'unlock-me', `wrong guess ${i}`);
+    expect(outcome(await loginFrom(plain, from, 'unlock-me', password))).toBe('RATE_LIMITED');
+    const UNLOCK = 'mutation { unlockLogin(username: "unlock-me") }';
+    expect(codeOf(await postJson(plain.graphqlUrl, UNLOCK))).toBe('UNAUTHENTICATED');
+    for (const other of [plain.viewer, plain.predictor])
+      expect(codeOf(await postJson(other, UNLOCK))).toBe('FORBIDDEN');
+    expect(outcome(await loginFrom(plain, from, 'unlock-me', password))).toBe('RATE_LIMITED');
+    expect((await postJson(plain.admin, UNLOCK)).body).toEqual({ data: { unlockLogin: true } });
+    expect(outcome(await loginFrom(plain, from, 'unlock-me', password))).toBe('Bearer');
   });
 });

@@ -180,6 +180,23 @@ describe('every bad input gets its own code and the gateway keeps serving', () =
   });
 });
 
+describe('operations the gateway cannot choose', () => {
+  it.each([
+    ['no operationName for a document of two operations', undefined],
+    ['an unknown operationName', 'Nope'],
+  ])('answers %s with OPERATION_RESOLUTION_FAILURE, HTTP 400', async (_case, operationName) => {
+    const res = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      headers: { ...headersOf(gw.viewer), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query A { me { role } } query B { me { kind } }', operationName }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as GraphQLResponse<unknown>['body'];
+    expect(codeOf({ status: res.status, body })).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(body.errors?.[0]?.message).toMatch(/operation/);
+  });
+});
+
 describe('broken multipart requests', () => {
   it('answers a map that names a file part the request never sends with UPLOAD_FAILED', async () => {
     const form = new FormData();
@@ -199,4 +216,40 @@ describe('broken multipart requests', () => {
     expect(await res.json()).toMatchObject({ data: null, errors: [{ extensions: { code: 'UPLOAD_FAILED' } }] });
     await expectStillServing();
   });
+});
+
+describe('a file sent where the operation expects something else', () => {
+  it.each([
+    [
+      'a String',
+      'query($m: String!) { model(name: $m) { name } }',
+      'Variable "$m" got invalid value; String cannot represent a non string value.',
+    ],
+    [
+      'an Int',
+      'query($v: Int) { modelMonitoring(name: "ecg-rhythm", version: $v) { __typename } }',
+      'Variable "$v" got invalid value; Int cannot represent non-integer value.',
+    ],
+  ])(
+    'answers a file mapped into %s variable with BAD_USER_INPUT, never echoing the upload (filename, MIME type)',
+    async (_kind, query, message) => {
+      const variable = /\$(\w+)/.exec(query)?.[1] ?? 'm';
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query, variables: { m: null, v: null } }));
+      form.append('map', JSON.stringify({ 0: [`variables.${variable}`] }));
+      form.append('0', new Blob([valid], { type: 'application/x-secret-mime' }), 'secret-name-4711.xml');
+      const res = await fetch(gw.graphqlUrl, {
+        method: 'POST',
+        body: form,
+        headers: { ...headersOf(gw.predictor), 'apollo-require-preflight': 'true' },
+      });
+      const text = await res.text();
+      expect(res.status).toBe(400);
+      const body = JSON.parse(text) as GraphQLResponse<unknown>['body'];
+      expect(codeOf({ status: res.status, body })).toBe('BAD_USER_INPUT');
+      expect(body.errors?.[0]?.message).toBe(message);
+      expect(text).not.toMatch(/secret-name-4711|x-secret-mime|filename|mimetype|createReadStream|encoding/);
+      await expectStillServing();
+    },
+  );
 });

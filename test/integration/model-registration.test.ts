@@ -337,3 +337,60 @@ describe('refused registrations leave nothing behind', () => {
     expect(await versionsOf('ecg-rhythm')).toEqual([1, 2, 4]);
   });
 });
+
+describe('a model file over MAX_MODEL_BYTES is answered and leaves nothing, whichever cap is larger', () => {
+  const KiB = 1024;
+  const orderings: [string, { MAX_MODEL_BYTES: string; MAX_UPLOAD_BYTES: string }][] = [
+    [
+      'MAX_MODEL_BYTES is below MAX_UPLOAD_BYTES',
+      { MAX_MODEL_BYTES: String(200 * KiB), MAX_UPLOAD_BYTES: String(400 * KiB) },
+    ],
+    [
+      'MAX_MODEL_BYTES is above MAX_UPLOAD_BYTES',
+      { MAX_MODEL_BYTES: String(400 * KiB), MAX_UPLOAD_BYTES: String(200 * KiB) },
+    ],
+  ];
+
+  it.each(orderings)(
+    'refuses a file over both caps as FILE_TOO_LARGE when %s, audits it, empties .staging and keeps serving',
+    async (_label, caps) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-register-caps-'));
+      cpSync(MODEL_DIR, path.join(dir, 'ecg-rhythm', '1'), { recursive: true });
+      const capped = await startGateway({ MODELS_DIR: dir, ...caps });
+      try {
+        const before = filesUnder(dir);
+        // Larger than both caps, so the upload library's own limit (the larger cap) is reached too.
+        const res = await upload<{ registerModel: Registered }>(capped.admin, Buffer.alloc(1024 * KiB, 7), {
+          query: REGISTER,
+          variables: { name: 'ecg-rhythm' },
+          filename: 'model.onnx',
+        });
+        expect(codeOf(res)).toBe('FILE_TOO_LARGE');
+        expect(res.body.errors?.[0]?.extensions).toMatchObject({ limit: Number(caps.MAX_MODEL_BYTES) });
+        expect(JSON.stringify(res.body)).not.toContain(dir);
+        const staging = path.join(dir, '.staging');
+        expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+        expect(filesUnder(dir)).toEqual(before);
+
+        const events = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(
+          capped.admin,
+          '{ modelEvents(name: "ecg-rhythm", limit: 1) { event result detail } }',
+        );
+        expect(events.body.data?.modelEvents[0]).toMatchObject({
+          event: 'model.register',
+          result: 'REJECTED',
+          detail: expect.stringMatching(/^FILE_TOO_LARGE: /),
+        });
+
+        // The same gateway still predicts, and a batch over MAX_UPLOAD_BYTES is refused with that cap.
+        const batch = npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(0, L) });
+        expect((await upload(capped.predictor, batch, { filename: 'batch.npy' })).body.data?.predict.version).toBe(1);
+        const tooBig = await upload(capped.predictor, Buffer.alloc(1024 * KiB, 7), { filename: 'batch.npy' });
+        expect(codeOf(tooBig)).toBe('FILE_TOO_LARGE');
+        expect(tooBig.body.errors?.[0]?.extensions).toMatchObject({ limit: Number(caps.MAX_UPLOAD_BYTES) });
+      } finally {
+        await capped.stop();
+      }
+    },
+  );
+});

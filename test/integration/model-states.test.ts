@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
 import { OrtBackend } from '../../src/inference/onnx/ort-backend';
-import { postJson, upload } from '../support/graphql-client';
+import { headersOf, postJson, upload } from '../support/graphql-client';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { MODEL_DIR } from '../support/reference';
 import { tokens, xmlBatch } from '../support/xml';
@@ -66,7 +66,8 @@ describe('several versions and a version that failed to load', () => {
   });
 
   it('keeps /readyz at 503 and names the failed version', async () => {
-    const res = await fetch(`${gw.baseUrl}/readyz`);
+    // The catalogue is shown to authenticated callers only (anonymous ones get the status alone).
+    const res = await fetch(`${gw.baseUrl}/readyz`, { headers: headersOf(gw.viewer) });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({
       status: 'not ready',

@@ -102,6 +102,8 @@ const OPERATIONS: Record<string, Operation> = {
     ),
   },
   'Mutation.deleteUser': { access: 'ADMIN', call: query('mutation { deleteUser(username: "no-such-user") }') },
+  // A user with nothing to clear: admitted callers get true, and no one's throttling changes.
+  'Mutation.unlockLogin': { access: 'ADMIN', call: query('mutation { unlockLogin(username: "admin") }') },
   'Mutation.createApiKey': {
     access: 'ADMIN',
     call: query('mutation { createApiKey(name: "matrix", role: VIEWER) { key } }'),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import { ErrorCode } from '../../src/errors/error-code';
@@ -69,8 +71,63 @@ describe('formatError', () => {
     });
   });
 
+  it('drops the value GraphQL prints into a variable-coercion message, keeping the name, path and reason', () => {
+    const value = '{ file: { filename: "x.xml", mimetype: "text/xml" } }';
+    const reason = new GraphQLError(`String cannot represent a non string value: ${value}`);
+    const error = new GraphQLError(`Variable "$input" got invalid value ${value} at "input.name"; ${reason.message}`, {
+      originalError: reason,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(formatError(error.toJSON(), error)).toEqual({
+      message: 'Variable "$input" got invalid value at "input.name"; String cannot represent a non string value.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const unknownField = new GraphQLError('Field "x" is not defined by type "In".');
+    const other = new GraphQLError(`Variable "$input" got invalid value { x: 1 }; ${unknownField.message}`, {
+      originalError: unknownField,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(formatError(other.toJSON(), other).message).toBe(
+      'Variable "$input" got invalid value; Field "x" is not defined by type "In".',
+    );
+    const missing = new GraphQLError('Variable "$m" of required type "String!" was not provided.', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(formatError(missing.toJSON(), missing).message).toBe(missing.message);
+  });
+
+  it("passes Apollo's persisted-query errors through: PERSISTED_QUERY_NOT_FOUND, and a bad hash as BAD_REQUEST", () => {
+    const logger = pino({ level: 'silent' });
+    const error = jest.spyOn(logger, 'error');
+    const format = createFormatError(logger);
+    const notFound = new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(format(notFound.toJSON(), notFound)).toEqual({
+      message: 'PersistedQueryNotFound',
+      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+    });
+    const mismatch = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    expect(format({ message: mismatch.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, mismatch)).toEqual({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    expect(error).not.toHaveBeenCalled();
+    // The same words from anywhere else (a resolver's own error) stay masked.
+    const thrown = asResolverError(new Error('provided sha does not match query'));
+    expect(format(thrown.toJSON(), thrown).extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+    expect(error).toHaveBeenCalledTimes(1);
+  });
+
   it('masks an unknown code instead of trusting it', () => {
     const error = new GraphQLError('internal detail', { extensions: { code: 'SOMETHING_ELSE' } });
     expect(formatError(error.toJSON(), error).extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
+
+describe('the closed error vocabulary', () => {
+  it('documents every code in the error table of docs/api.md, and no other', () => {
+    const doc = readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+    const errors = doc.slice(doc.indexOf('\n## Errors'), doc.indexOf('\n## ', doc.indexOf('\n## Errors') + 1));
+    const documented = [...errors.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual(Object.values(ErrorCode).sort());
   });
 });

@@ -92,7 +92,96 @@ describe('AuthService accounts', () => {
     });
   });
 
+  describe('deleteUser and API keys', () => {
+    it('revokes, in the same deletion, the keys the user created and the keys those keys created', async () => {
+      await fx.service.createUser('ann', USER_PASSWORD, Role.ADMIN, fx.admin);
+      const ann = fx.store.users.findByUsername('ann');
+      const annP: Principal = { kind: 'user', id: ann?.id ?? '', name: 'ann', role: Role.ADMIN };
+      const ops = fx.service.createApiKey('ops', Role.ADMIN, annP);
+      const opsP = fx.service.authenticate({ apiKey: ops.key });
+      if (opsP.status !== 'authenticated') throw new Error('ops key refused');
+      const laundered = fx.service.createApiKey('laundered', Role.ADMIN, opsP.principal);
+      const unrelated = fx.service.createApiKey('unrelated', Role.ADMIN, fx.admin);
+      fx.clock.advance(1000);
+      expect(fx.service.deleteUser('ann', fx.admin)).toBe(true);
+      for (const key of [ops.key, laundered.key])
+        expect(fx.service.authenticate({ apiKey: key }).status).toBe('rejected');
+      expect(fx.service.authenticate({ apiKey: unrelated.key }).status).toBe('authenticated');
+      const revokedAt = Object.fromEntries(fx.service.listApiKeys().map((k) => [k.name, k.revokedAt]));
+      expect(revokedAt).toEqual({ ops: new Date(T0 + 1000), laundered: new Date(T0 + 1000), unrelated: null });
+    });
+
+    it('revokes nothing when the deletion is refused', async () => {
+      const { key } = fx.service.createApiKey('ops', Role.ADMIN, fx.admin);
+      const opsP = fx.service.authenticate({ apiKey: key });
+      if (opsP.status !== 'authenticated') throw new Error('ops key refused');
+      expect((await failure(() => fx.service.deleteUser('admin', opsP.principal))).details).toEqual({
+        reason: 'lastAdmin',
+      });
+      expect(fx.service.authenticate({ apiKey: key }).status).toBe('authenticated');
+    });
+
+    it('does not count ADMIN keys as administrators: the last ADMIN user stays, however many keys exist', async () => {
+      await fx.service.createUser('viewer', USER_PASSWORD, Role.VIEWER, fx.admin);
+      fx.service.createApiKey('ops-1', Role.ADMIN, fx.admin);
+      const { key } = fx.service.createApiKey('ops-2', Role.ADMIN, fx.admin);
+      const opsP = fx.service.authenticate({ apiKey: key });
+      if (opsP.status !== 'authenticated') throw new Error('ops key refused');
+      expect((await failure(() => fx.service.deleteUser('admin', opsP.principal))).details).toEqual({
+        reason: 'lastAdmin',
+      });
+      expect(fx.service.deleteUser('viewer', opsP.principal)).toBe(true);
+    });
+  });
+
   describe('API keys', () => {
+    it('lets a key create keys that expire no later than itself', () => {
+      const { key } = fx.service.createApiKey('ops', Role.ADMIN, fx.admin, 2);
+      const ops = fx.service.authenticate({ apiKey: key });
+      if (ops.status !== 'authenticated') throw new Error('ops key refused');
+      const limit = new Date(T0 + 2 * 86_400_000);
+      expect(fx.service.createApiKey('forever', Role.ADMIN, ops.principal).apiKey.expiresAt).toEqual(limit);
+      expect(fx.service.createApiKey('longer', Role.ADMIN, ops.principal, 30).apiKey.expiresAt).toEqual(limit);
+      expect(fx.service.createApiKey('shorter', Role.ADMIN, ops.principal, 1).apiKey.expiresAt).toEqual(
+        new Date(T0 + 86_400_000),
+      );
+    });
+
+    it('refuses with UNAUTHENTICATED to create a key for an actor deleted or revoked since it was authenticated', async () => {
+      await fx.service.createUser('ann', USER_PASSWORD, Role.ADMIN, fx.admin);
+      const ann = fx.store.users.findByUsername('ann');
+      const annP: Principal = { kind: 'user', id: ann?.id ?? '', name: 'ann', role: Role.ADMIN };
+      const { key, apiKey } = fx.service.createApiKey('ops', Role.ADMIN, fx.admin);
+      const ops = fx.service.authenticate({ apiKey: key });
+      if (ops.status !== 'authenticated') throw new Error('ops key refused');
+      fx.service.deleteUser('ann', fx.admin);
+      fx.service.revokeApiKey(apiKey.id, fx.admin);
+      expect((await failure(() => fx.service.createApiKey('late', Role.ADMIN, annP))).code).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+      expect((await failure(() => fx.service.createApiKey('late', Role.ADMIN, ops.principal))).code).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+      expect(fx.service.listApiKeys().map((k) => k.name)).toEqual(['ops']);
+    });
+
+    it('gives a key an expiry of expiresInDays days from now, shown in listings', () => {
+      const { apiKey } = fx.service.createApiKey('ci', Role.PREDICTOR, fx.admin, 30);
+      expect(apiKey.expiresAt).toEqual(new Date(T0 + 30 * 86_400_000));
+      expect(fx.service.listApiKeys()[0]?.expiresAt).toEqual(new Date(T0 + 30 * 86_400_000));
+    });
+
+    it('refuses an expiry outside 1 to 3650 whole days with BAD_USER_INPUT', async () => {
+      for (const days of [0, -1, 3651, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const error = await failure(() => fx.service.createApiKey('ci', Role.VIEWER, fx.admin, days));
+        expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      }
+      expect(fx.service.createApiKey('max', Role.VIEWER, fx.admin, 3650).apiKey.expiresAt).toEqual(
+        new Date(T0 + 3650 * 86_400_000),
+      );
+      expect(fx.service.listApiKeys().map((k) => k.name)).toEqual(['max']);
+    });
+
     it('returns the key once, stores only its hash, and never lists it', () => {
       const { key, apiKey } = fx.service.createApiKey('ci pipeline', Role.PREDICTOR, fx.admin);
       expect(key).toMatch(/^igk_[A-Za-z0-9_-]{43}$/);
@@ -102,6 +191,7 @@ describe('AuthService accounts', () => {
         role: Role.PREDICTOR,
         createdAt: new Date(T0),
         createdBy: 'user:admin',
+        expiresAt: null,
         revokedAt: null,
         lastUsedAt: null,
       });
@@ -130,7 +220,8 @@ describe('AuthService accounts', () => {
     });
 
     it('records an API key actor as apiKey:<name>', async () => {
-      const ops: Principal = { kind: 'apiKey', id: 'key-1', name: 'ops', role: Role.ADMIN };
+      const { apiKey } = fx.service.createApiKey('ops', Role.ADMIN, fx.admin);
+      const ops: Principal = { kind: 'apiKey', id: apiKey.id, name: 'ops', role: Role.ADMIN };
       expect(fx.service.createApiKey('child', Role.VIEWER, ops).apiKey.createdBy).toBe('apiKey:ops');
       await expect(fx.service.createUser('alice', USER_PASSWORD, Role.VIEWER, ops)).resolves.toMatchObject({
         createdBy: 'apiKey:ops',

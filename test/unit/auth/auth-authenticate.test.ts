@@ -111,9 +111,23 @@ describe('AuthService.authenticate', () => {
     fx.service.revokeApiKey(apiKey.id, fx.admin);
     expect(fx.service.authenticate({ apiKey: key })).toEqual({
       status: 'rejected',
-      reason: 'unknown or revoked API key',
+      reason: 'unknown, revoked or expired API key',
     });
     expect(fx.service.authenticate({ apiKey: `igk_${'A'.repeat(43)}` })).toMatchObject({ status: 'rejected' });
     expect(fx.service.authenticate({ apiKey: 'password123' })).toMatchObject({ status: 'rejected' });
+  });
+
+  it('accepts an API key until its expiry, then rejects it exactly like a revoked key', () => {
+    const { key } = fx.service.createApiKey('ci', Role.PREDICTOR, fx.admin, 1);
+    const revoked = fx.service.createApiKey('gone', Role.PREDICTOR, fx.admin);
+    fx.service.revokeApiKey(revoked.apiKey.id, fx.admin);
+    fx.clock.advance(86_400_000 - 1);
+    expect(fx.service.authenticate({ apiKey: key }).status).toBe('authenticated');
+    fx.clock.advance(1);
+    expect(fx.service.authenticate({ apiKey: key })).toEqual(fx.service.authenticate({ apiKey: revoked.key }));
+    expect(fx.service.authenticate({ apiKey: key })).toEqual({
+      status: 'rejected',
+      reason: 'unknown, revoked or expired API key',
+    });
   });
 });

@@ -26,8 +26,10 @@ export const CONFIG: AuthConfig & { jwtSecret: string } = Object.freeze({
   clockToleranceSeconds: 5,
   adminUsername: 'admin',
   adminPassword: null,
-  loginMaxAttemptsPerUsername: 3,
+  loginMaxAttemptsPerUsernameAndAddress: 3,
   loginMaxAttemptsPerAddress: 10,
+  loginMaxAttemptsPerUsername: 6,
+  loginMaxDelaySeconds: 8,
   loginWindowSeconds: 60,
 });
 
@@ -79,7 +81,7 @@ export async function authFixture(
   const clock = new FakeClock();
   const hasher = new CountingHasher(FAST_COST);
   const full = { ...CONFIG, ...config };
-  const limiter = new LoginLimiter(full);
+  const limiter = new LoginLimiter(full, clock.read);
   const service = new AuthService({ store, config: full, hasher, limiter, clock: clock.read, logger });
   await service.ensureAdmin('admin', ADMIN_PASSWORD);
   const user = store.users.findByUsername('admin');

@@ -68,9 +68,8 @@ describe('AuthService sessions', () => {
       expect(fx.hasher.verifications).toBe(0);
     });
 
-    it('refuses further attempts on a username after loginMaxAttemptsPerUsername failures, before checking the password', async () => {
-      for (let i = 0; i < 3; i += 1)
-        await failure(fx.service.login('admin', 'wrong password, long enough', `198.51.100.${i}`));
+    it('refuses further attempts on a username from an address after loginMaxAttemptsPerUsernameAndAddress failures, before checking the password', async () => {
+      for (let i = 0; i < 3; i += 1) await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS));
       expect(fx.hasher.verifications).toBe(3);
       const limited = await failure(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS));
       expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
@@ -79,6 +78,36 @@ describe('AuthService sessions', () => {
       expect(limited.details.retryAfterSeconds).toBeLessThanOrEqual(60);
       // The right password was not even looked at.
       expect(fx.hasher.verifications).toBe(3);
+    });
+
+    it('logs the right password in from another address while one address is throttled for the username', async () => {
+      for (let i = 0; i < 10; i += 1) await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS));
+      await expect(fx.service.login('admin', ADMIN_PASSWORD, '192.0.2.1')).resolves.toMatchObject({
+        tokenType: 'Bearer',
+      });
+    });
+
+    it('slows a username failing from many addresses rather than locking it', async () => {
+      for (let i = 0; i < 6; i += 1)
+        await failure(fx.service.login('admin', 'wrong password, long enough', `198.51.100.${i}`));
+      const slowed = await failure(fx.service.login('admin', ADMIN_PASSWORD, '192.0.2.1'));
+      expect(slowed.code).toBe(ErrorCode.RATE_LIMITED);
+      expect(slowed.details).toEqual({ retryAfterSeconds: 1 });
+      expect(fx.hasher.verifications).toBe(6);
+      fx.clock.now += 1000;
+      await expect(fx.service.login('admin', ADMIN_PASSWORD, '192.0.2.1')).resolves.toMatchObject({
+        tokenType: 'Bearer',
+      });
+    });
+
+    it('unlockLogin clears the throttling of a user for an ADMIN, and refuses others and unknown usernames', async () => {
+      for (let i = 0; i < 3; i += 1) await failure(fx.service.login('admin', 'wrong password, long enough', ADDRESS));
+      expect((await failure(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS))).code).toBe(ErrorCode.RATE_LIMITED);
+      const viewer = { kind: 'apiKey', id: 'k1', name: 'ci', role: Role.VIEWER } as const;
+      expect(() => fx.service.unlockLogin('admin', viewer)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+      expect(() => fx.service.unlockLogin('nobody', fx.admin)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+      expect(fx.service.unlockLogin('ADMIN', fx.admin)).toBe(true);
+      await expect(fx.service.login('admin', ADMIN_PASSWORD, ADDRESS)).resolves.toMatchObject({ tokenType: 'Bearer' });
     });
 
     it('refuses further attempts from an address after loginMaxAttemptsPerAddress failures, whatever the username', async () => {

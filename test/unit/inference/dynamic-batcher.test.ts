@@ -179,7 +179,7 @@ describe('DynamicBatcher', () => {
     const queued = batcher.submit(samples(10, 5), 5);
     expect(batcher.queued).toBe(5);
     expect(() => batcher.submit(samples(0, 1), 1)).toThrow(
-      expect.objectContaining({ code: 'OVERLOADED', details: { retryAfterSeconds: 1 } }),
+      expect.objectContaining({ code: 'OVERLOADED', details: { retryAfterSeconds: 10 } }), // nothing measured yet
     );
     runs[0]?.finish();
     await kept;
@@ -215,5 +215,92 @@ describe('DynamicBatcher', () => {
     clock.advance(5);
     runs[1]?.finish();
     expect(rows(await next)).toEqual([7]);
+  });
+});
+
+describe('DynamicBatcher retry hint', () => {
+  /** Batches of 4, room for 20 waiting samples: a refused request of 3 has 20 + 3 = 23 samples to wait for. */
+  const QUEUE = 20;
+  type Busy = ReturnType<typeof harness> & { ended: number };
+
+  /** Ends the oldest running batch `count` times, `msBetween` after the last, keeping the queue full behind them. */
+  async function drain(h: Busy, msBetween: number, count: number): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      h.clock.advance(msBetween);
+      h.runs[h.ended]?.finish();
+      h.ended += 1;
+      await settle();
+      fill(h);
+    }
+  }
+
+  const fill = (h: ReturnType<typeof harness>): void => {
+    while (h.batcher.queued + 4 <= QUEUE) void h.batcher.submit(samples(0, 4), 4);
+  };
+
+  /** A busy batcher: the queue full behind `inFlight` running batches. */
+  function busy(inFlight = 1): Busy {
+    const h = { ...harness({ maxQueuedSamples: QUEUE, maxRunsInFlight: inFlight }), ended: 0 };
+    fill(h);
+    return h;
+  }
+
+  const hintFor = (batcher: DynamicBatcher, count = 3): unknown => {
+    try {
+      void batcher.submit(samples(0, count), count);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'OVERLOADED' });
+      return (error as { details: Record<string, unknown> }).details['retryAfterSeconds'];
+    }
+    throw new Error('the request was not refused');
+  };
+
+  it("hints the time the samples ahead plus the caller's own take at the measured drain rate, rounded up", async () => {
+    const h = busy();
+    await drain(h, 1_000, 8); // 4 samples a second
+    expect(h.batcher.queued).toBe(QUEUE);
+    expect(hintFor(h.batcher)).toBe(6); // 23 / 4 = 5.75
+    expect(hintFor(h.batcher, 1)).toBe(6); // 21 / 4 = 5.25
+  });
+
+  it('follows the drain rate when it changes', async () => {
+    const h = busy();
+    await drain(h, 1_000, 8);
+    expect(hintFor(h.batcher)).toBe(6);
+    await drain(h, 250, 20); // 16 samples a second
+    expect(hintFor(h.batcher)).toBe(2); // 23 / 16 = 1.44
+    await drain(h, 2_000, 20); // 2 samples a second
+    expect(hintFor(h.batcher)).toBe(12); // 23 / 2 = 11.5
+  });
+
+  it('measures samples drained per second, not the latency of each run, when runs overlap', async () => {
+    const h = busy(2);
+    expect(h.runs).toHaveLength(2);
+    // Each run takes 2 s from hand-over to end, but one ends every second: 4 samples a second drain.
+    await drain(h, 1_000, 8);
+    expect(h.runs.length - h.ended).toBe(2);
+    expect(hintFor(h.batcher)).toBe(6);
+  });
+
+  it('before any run has ended, hints 10 s, or longer once the first run has taken long enough to say so', () => {
+    const h = busy();
+    expect(hintFor(h.batcher)).toBe(10);
+    h.clock.advance(1_000);
+    expect(hintFor(h.batcher)).toBe(10); // at least 23 * 1 / 4 = 5.75 s, but never less than 10 s while cold
+    h.clock.advance(7_000);
+    // Nothing of 4 samples done in 8 s: draining 23 takes at least 23 * 8 / 4 = 46 s.
+    expect(hintFor(h.batcher)).toBe(46);
+  });
+
+  it('never hints less than 1 s or more than 60 s', async () => {
+    const fast = busy();
+    await drain(fast, 1, 8); // 4,000 samples a second
+    expect(hintFor(fast.batcher)).toBe(1);
+    const slow = busy();
+    await drain(slow, 60_000, 8); // one sample every 15 s: 23 would take 345 s
+    expect(hintFor(slow.batcher)).toBe(60);
+    const cold = busy();
+    cold.clock.advance(3_600_000);
+    expect(hintFor(cold.batcher)).toBe(60);
   });
 });
