@@ -18,7 +18,8 @@ import { buildGatewaySchema, containerOf } from './graphql/schema';
 import { UserResolver } from './graphql/user.resolver';
 import type { InferenceBackend } from './inference/backend';
 import { BatchScheduler } from './inference/batch-scheduler';
-import { OrtBackend } from './inference/onnx/ort-backend';
+import { OrtBackend, type OrtBackendOptions } from './inference/onnx/ort-backend';
+import { OrtProcessBackends } from './inference/onnx/ort-process-backend';
 import { OrtWorkerBackend } from './inference/onnx/ort-worker-backend';
 import { PredictAdmission } from './admission/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
@@ -49,6 +50,8 @@ export const BATCH_XSD_PATH = path.resolve(__dirname, '..', 'schema', 'batch.v1.
 /** Replaceable collaborators, for tests that need a fake runtime or a captured log. */
 export interface BootstrapOverrides {
   readonly backend?: InferenceBackend;
+  /** Starts the backend each `registerModel` validation runs in (default: `backend` shared, else a child process). */
+  readonly validationBackend?: () => InferenceBackend;
   readonly logger?: Logger;
   /** Resident memory of the process (default: RSS), which each load's memory is measured with. */
   readonly memoryProbe?: () => number;
@@ -112,7 +115,14 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       memoryProbe: overrides.memoryProbe ?? (() => process.memoryUsage().rss),
     });
     const promotions = new PromotionService({ registry, aliases, journal, gate: config.promotion });
-    const ingest = new ModelIngestService({ modelsDir, registry, backend, journal, batchMaxSize });
+    const ingest = new ModelIngestService({
+      modelsDir,
+      registry,
+      journal,
+      batchMaxSize,
+      validationBackend: overrides.validationBackend ?? validationBackends(config, overrides.backend),
+      validationTimeoutMs: config.modelValidationTimeoutMs,
+    });
     const traffic = new TrafficPolicyService(registry, storeTrafficPolicyBook(store.trafficPolicies), journal);
     const comparisons = storeComparisonLedger(store.modelComparisons);
     await registry.discover();
@@ -199,19 +209,66 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
   }
 }
 
+const ortOptions = (config: Config): OrtBackendOptions => ({
+  intraOpNumThreads: config.ortIntraOpThreads,
+  allowSpinning: config.ortAllowSpinning,
+});
+
 /** ONNX Runtime on its worker thread (production) or on the main thread. */
 function ortBackend(config: Config, logger: Logger): InferenceBackend {
-  const options = { intraOpNumThreads: config.ortIntraOpThreads, allowSpinning: config.ortAllowSpinning };
+  const options = ortOptions(config);
   if (!config.ortWorkerThread) return new OrtBackend(options);
   return new OrtWorkerBackend(options, (exitCode) =>
     logger.fatal({ exitCode }, 'inference worker died; every model session is lost'),
   );
 }
 
+/**
+ * The backends `registerModel` validates uploads with: a child process each, killed when the validation ends or
+ * runs out of time. A backend given by a test is shared instead (closing a validation leaves it open).
+ */
+function validationBackends(config: Config, shared: InferenceBackend | undefined): () => InferenceBackend {
+  if (shared !== undefined) {
+    return () => ({
+      name: shared.name,
+      maxRunsInFlight: shared.maxRunsInFlight,
+      open: (modelPath) => shared.open(modelPath),
+      close: () => Promise.resolve(),
+    });
+  }
+  const processes = new OrtProcessBackends(ortOptions(config));
+  return () => processes.start();
+}
+
+/** How long past SHUTDOWN_TIMEOUT_MS freeing the models, the workers and the store may take. */
+const SHUTDOWN_MARGIN_MS = 2_000;
+/** The status a stop that missed its deadline ends with: the process kills itself, 128 + SIGKILL (9). */
+export const SHUTDOWN_DEADLINE_EXIT_STATUS = 137;
+
+/**
+ * Ends the process after `ms` whatever is still running. `process.exit` cannot be used: it joins every worker
+ * thread, and a thread inside ONNX Runtime's `run` (a model looping for hours) is joined only when the run returns.
+ * So the process kills itself (SIGKILL: status 137), having written why to stderr.
+ */
+function hardDeadline(ms: number, killChildren: () => void): void {
+  setTimeout(() => {
+    killChildren();
+    process.stderr.write(
+      `infergraph: stopping did not finish within ${ms} ms (SHUTDOWN_TIMEOUT_MS + ${SHUTDOWN_MARGIN_MS} ms); ` +
+        `killing the process (exit status ${SHUTDOWN_DEADLINE_EXIT_STATUS})\n`,
+    );
+    process.kill(process.pid, 'SIGKILL');
+  }, ms).unref();
+}
+
 async function main(): Promise<void> {
   let gateway: Gateway;
+  let config: Config;
+  let validations: OrtProcessBackends;
   try {
-    gateway = await bootstrap(loadConfig(process.env));
+    config = loadConfig(process.env);
+    validations = new OrtProcessBackends(ortOptions(config));
+    gateway = await bootstrap(config, { validationBackend: () => validations.start() });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -219,8 +276,11 @@ async function main(): Promise<void> {
   }
   await gateway.start();
   const shutdown = (): void => {
+    hardDeadline(config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS, () => validations.killAll());
     gateway
       .stop()
+      // A registration still validating when the drain gave up: its process would outlive the gateway.
+      .then(() => validations.killAll())
       .then(stopTracing)
       .then(
         () => process.exit(0),

@@ -97,7 +97,10 @@ export class ModelVersionType {
     return this.source.residentBytes;
   }
 
-  @Field(() => Int, { description: 'Requests using this version right now (an unload waits for them).' })
+  @Field(() => Int, {
+    description:
+      'Requests for this version right now: uploads still arriving (an unload does not wait for them) and requests holding it (an unload waits for those).',
+  })
   get activeRequests(): number {
     return this.source.activeRequests;
   }

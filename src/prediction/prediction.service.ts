@@ -1,10 +1,11 @@
 import type { BatchIngest } from '../codec/batch-ingest';
+import type { SignalBatch } from '../codec/signal-batch';
 import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import type { BatchScheduler } from '../inference/batch-scheduler';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { VersionLease } from '../registry/model-version';
+import type { ModelVersion, VersionLease } from '../registry/model-version';
 import type { ModelMonitor } from '../drift/model-monitor';
 import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
@@ -68,18 +69,19 @@ export class PredictionService {
   constructor(private readonly options: PredictionServiceOptions) {}
 
   /**
-   * Runs one request. The version is leased from admission to the last run, so an unload that starts meanwhile
-   * waits for this request instead of failing it. Drift monitoring and any shadow or canary comparison happen after
-   * the response is sent.
+   * Runs one request. The request is routed and admitted before its upload is read (a version that is not serving
+   * refuses it at once), but its version is leased only once the upload has arrived and is decoded, and from then to
+   * the last run: an unload that starts meanwhile waits for leased requests, never for an upload still arriving (a
+   * client sending one byte a second cannot hold a version). Such a request then gets what any request for an
+   * unloaded version gets, `MODEL_NOT_READY`. Drift monitoring and any shadow or canary comparison happen after the
+   * response is sent.
    */
   async predict(request: PredictRequest): Promise<PredictionResult> {
-    const { routed, lease } = await this.admit(request);
+    const { routed, admitted } = this.admit(request);
     const { version } = routed;
     const { instrumentation: telemetry } = this.options;
+    const { batch, lease } = await this.arrive(request, version, admitted);
     try {
-      const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
-      const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
-      const batch = await this.options.ingest.decode(bytes, filename, expect);
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
@@ -137,18 +139,43 @@ export class PredictionService {
     }
   }
 
-  /** Routes the request and leases its version before the upload is read; on failure drains the upload. */
-  private async admit(request: PredictRequest): Promise<{ routed: RoutedRequest; lease: VersionLease }> {
+  /**
+   * Reads and decodes the upload, then leases the version; ends the admission once the lease is held (or the
+   * request failed), so that the version never looks idle in between. A large XML upload has arrived in full here
+   * but only its first part is decoded (`pending`), the rest going to the batcher part by part: the lease is taken
+   * before that first part runs, and the rest is abandoned if the lease is refused.
+   */
+  private async arrive(
+    request: PredictRequest,
+    version: ModelVersion,
+    admitted: () => void,
+  ): Promise<{ batch: SignalBatch; lease: VersionLease }> {
+    const { instrumentation: telemetry } = this.options;
+    let batch: SignalBatch | undefined;
+    try {
+      const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
+      const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
+      batch = await this.options.ingest.decode(bytes, filename, expect);
+      const lease = await telemetry.stage(Stage.QUEUE_WAIT, {}, () => this.options.registry.lease(version));
+      return { batch, lease };
+    } catch (error) {
+      batch?.pending?.abandon();
+      throw error;
+    } finally {
+      admitted();
+    }
+  }
+
+  /**
+   * Routes the request and admits it to its version before the upload is read (see {@link ModelRegistry.admit});
+   * on failure drains the upload. Returns the function that ends the admission.
+   */
+  private admit(request: PredictRequest): { routed: RoutedRequest; admitted: () => void } {
     try {
       const routed = this.options.router.route(request.model, request.version, request.principal);
       const { version, route } = routed;
       this.options.instrumentation.target({ model: version.name, version: version.version, route });
-      return {
-        routed,
-        lease: await this.options.instrumentation.stage(Stage.QUEUE_WAIT, {}, () =>
-          this.options.registry.lease(version),
-        ),
-      };
+      return { routed, admitted: this.options.registry.admit(version) };
     } catch (error) {
       request.file.discard();
       throw error;

@@ -25,7 +25,13 @@ export interface ModelFileSource {
 export interface ModelIngestOptions {
   readonly modelsDir: string;
   readonly registry: ModelRegistry;
-  readonly backend: InferenceBackend;
+  /**
+   * A backend of its own for each validation (`registerModel` runs an untrusted file), closed when the validation
+   * ends or runs out of time: closing it must end a run that would not return (a child process, killed).
+   */
+  readonly validationBackend: () => InferenceBackend;
+  /** How long a validation (open, signature, a batch of zeros) may take before the file is `MODEL_INVALID`. */
+  readonly validationTimeoutMs: number;
   readonly journal: LifecycleJournal;
   readonly batchMaxSize: number;
 }
@@ -165,9 +171,28 @@ export class ModelIngestService {
 
   /** Opens the staged file in ONNX Runtime, compares its signature with the manifest, and runs one batch. */
   private async validate(manifest: Manifest, staging: string): Promise<void> {
+    const { validationTimeoutMs: limitMs } = this.options;
     const probe = new ModelVersion(manifest, staging, this.options.batchMaxSize);
-    const state = await probe.load(this.options.backend);
-    await probe.unload();
+    const backend = this.options.validationBackend();
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<'time up'>((resolve) => (timer = setTimeout(() => resolve('time up'), limitMs)));
+    let state: Awaited<ReturnType<ModelVersion['load']>> | 'time up';
+    try {
+      state = await Promise.race([probe.load(backend), timeUp]);
+      if (state !== 'time up') await probe.unload();
+    } finally {
+      clearTimeout(timer);
+      // Ends the run too when it is still going (the load then settles as FAILED, unobserved).
+      await backend.close();
+    }
+    if (state === 'time up') {
+      throw new GatewayError(
+        ErrorCode.MODEL_INVALID,
+        `The uploaded file's validation run exceeded the time limit (${limitMs} ms): opening it and running one ` +
+          'batch must end within MODEL_VALIDATION_TIMEOUT_MS.',
+        { stage: 'TIME_LIMIT' },
+      );
+    }
     if (state.status !== 'FAILED') return;
     const code = state.stage === 'SIGNATURE' ? ErrorCode.MODEL_SIGNATURE_MISMATCH : ErrorCode.MODEL_INVALID;
     const what =

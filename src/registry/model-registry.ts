@@ -9,7 +9,7 @@ import type { MemoryBudget } from './memory-budget';
 import { discoverVersions } from './model-discovery';
 import { ModelVersion, type MemoryProbe, type VersionLease } from './model-version';
 import { Residency } from './residency';
-import type { VersionCatalogue } from './version-catalogue';
+import type { IntendedState, VersionCatalogue } from './version-catalogue';
 
 /** Dependencies and limits of a {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
@@ -56,7 +56,7 @@ export class ModelRegistry {
   /** Scans the models folder; pins `production` to the newest version of a model that has no such alias yet. */
   async discover(): Promise<void> {
     for (const { manifest, dir } of await discoverVersions(this.options.modelsDir, this.options.logger)) {
-      this.add(manifest, dir, 'system');
+      this.add(manifest, dir, 'system', null);
     }
     for (const name of this.models.keys()) this.ensureProduction(name, 'system');
   }
@@ -80,9 +80,10 @@ export class ModelRegistry {
 
   /**
    * Adds a version whose files are in place, recording it in the catalogue (as registered by `actor` unless already
-   * known). It starts `UNLOADED`.
+   * known). It starts `UNLOADED`, and a registered version (`intended` `UNLOADED`, the default) stays so across
+   * restarts until an operator loads it; a version found on disk at boot (`intended` `null`) is loaded by boot.
    */
-  add(manifest: Manifest, dir: string, actor: string): ModelVersion {
+  add(manifest: Manifest, dir: string, actor: string, intended: IntendedState | null = 'UNLOADED'): ModelVersion {
     const { sha256, sizeBytes } = manifest;
     const provenance = this.options.catalogue.record({
       model: manifest.name,
@@ -90,6 +91,7 @@ export class ModelRegistry {
       sha256,
       sizeBytes,
       actor,
+      ...(intended !== null && { intended }),
     });
     const version = new ModelVersion(manifest, dir, this.options.batchMaxSize, provenance);
     const versions = [...(this.models.get(manifest.name) ?? []), version].sort((a, b) => a.version - b.version);
@@ -97,10 +99,15 @@ export class ModelRegistry {
     return version;
   }
 
-  /** Loads at boot, production versions first, while the memory budget allows; the rest load on demand. */
+  /**
+   * Loads at boot, production versions first, while the memory budget allows; the rest load on demand. A version an
+   * operator unloaded, or registered and never loaded, is skipped: it stays `UNLOADED` until `loadModel`.
+   */
   async loadAll(): Promise<void> {
+    const wanted = this.all().filter((v) => this.options.catalogue.intendedState(v.name, v.version) !== 'UNLOADED');
     const production = new Set([...this.models.keys()].map((name) => this.resolve(name)));
-    await this.residency.loadAtBoot([...production, ...this.all().filter((v) => !production.has(v))]);
+    const ordered = [...wanted.filter((v) => production.has(v)), ...wanted.filter((v) => !production.has(v))];
+    await this.residency.loadAtBoot(ordered);
   }
 
   list(): ModelEntry[] {
@@ -155,8 +162,18 @@ export class ModelRegistry {
   }
 
   /**
-   * A lease on a version for one request. A version the budget unloaded is loaded again first (unloading the least
-   * recently used idle ones if needed).
+   * Admits a request to a version before its upload is read: a version that is not serving (and that the budget did
+   * not unload) refuses it at once. Admission holds nothing: call the returned function once the request holds its
+   * {@link lease}, or has failed.
+   * @throws GatewayError `MODEL_NOT_READY`.
+   */
+  admit(version: ModelVersion): () => void {
+    return this.residency.admit(version);
+  }
+
+  /**
+   * A lease on a version for one request, taken once its upload has arrived. A version the budget unloaded is loaded
+   * again first (unloading the least recently used idle ones if needed).
    * @throws GatewayError `MODEL_NOT_READY`, or `MEMORY_BUDGET_EXCEEDED` when it cannot be brought back.
    */
   lease(version: ModelVersion): Promise<VersionLease> {
@@ -165,21 +182,25 @@ export class ModelRegistry {
 
   /**
    * Loads a version (default: `production`) on an operator's request, unloading least recently used idle versions
-   * if the budget requires; a no-op if it is loaded.
+   * if the budget requires; a no-op if it is loaded. Once loaded, it is loaded at every boot (while the budget
+   * allows) until unloaded.
    * @param actor who asked, for the audit log
    */
   async load(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
     await this.residency.load(target, actor);
+    this.options.catalogue.setIntendedState(target.name, target.version, 'LOADED');
     return target;
   }
 
   /**
    * Unloads a version (default: `production`): new requests for it get MODEL_NOT_READY at once, requests already
-   * admitted finish, then its session is freed. Resolves when it is freed; it stays unloaded until loaded again.
+   * admitted finish, then its session is freed. Resolves when it is freed; it stays unloaded until loaded again,
+   * restarts included.
    */
   async unload(name: string, version: number | null | undefined, actor: string): Promise<ModelVersion> {
     const target = this.resolve(name, version);
+    this.options.catalogue.setIntendedState(target.name, target.version, 'UNLOADED');
     await this.residency.unload(target, actor);
     return target;
   }

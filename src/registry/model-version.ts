@@ -44,7 +44,10 @@ export type VersionStatus = VersionState['status'];
 /** One version of one model: its manifest, its files, and its session once loaded. */
 export class ModelVersion {
   private current: VersionState = { status: 'UNLOADED' };
+  /** Leases: requests whose upload has arrived, until their last run. An unload waits for them. */
   private readonly inFlight = new InFlight();
+  /** Requests admitted whose upload is still arriving: counted as in flight, but an unload does not wait for them. */
+  private readonly arriving = new InFlight();
   /** Set while a load or an unload runs, so that a second request waits for it instead of racing it. */
   private transition: Promise<void> | undefined;
   /** Non-batch input dimensions and batch size used for every run of this version. */
@@ -117,9 +120,29 @@ export class ModelVersion {
     return this.measured;
   }
 
-  /** Requests holding a lease on this version right now. */
+  /**
+   * Requests on this version right now: those holding a lease and those admitted whose upload is still arriving (so
+   * that the batcher waits for them, and the memory budget does not evict a version they are about to use).
+   */
   get activeRequests(): number {
-    return this.inFlight.size;
+    return this.inFlight.size + this.arriving.size;
+  }
+
+  /**
+   * Counts a request whose upload is still arriving, until the returned function is called (once its lease is held,
+   * or it failed). It holds nothing: an unload does not wait for it, and its lease is refused if it comes too late.
+   */
+  admitArrival(): () => void {
+    return this.arriving.acquire();
+  }
+
+  /**
+   * Refuses a request at once unless the version is `READY`.
+   * @throws GatewayError `MODEL_NOT_READY` naming the state the version is in.
+   */
+  assertReady(): void {
+    const state = this.current;
+    if (state.status !== 'READY') throw this.notReady(state);
   }
 
   /**

@@ -60,6 +60,15 @@ export class Residency {
   }
 
   /**
+   * Admits a request whose upload is still arriving: refused at once (`MODEL_NOT_READY`) unless the version is
+   * `READY` or one the budget unloaded (loaded again when the lease is taken). Returns the function ending it.
+   */
+  admit(version: ModelVersion): () => void {
+    if (!this.onDemand.has(version)) version.assertReady();
+    return version.admitArrival();
+  }
+
+  /**
    * A lease on a version for one request; a version the budget unloaded is loaded again first.
    * @throws GatewayError `MODEL_NOT_READY`, or `MEMORY_BUDGET_EXCEEDED` when it cannot be brought back.
    */

@@ -164,6 +164,16 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX api_keys_by_owner ON api_keys (owner_user_id);
     `,
   },
+  {
+    version: 7,
+    name: 'the state an operator wants each model version in',
+    // NULL: never asked (a version found on disk, or any version before this migration): boot loads it while the
+    // memory budget allows, as before. The memory budget's evictions never write it.
+    sql: `
+      ALTER TABLE model_versions ADD COLUMN intended_state TEXT
+        CHECK (intended_state IS NULL OR intended_state IN ('LOADED', 'UNLOADED'));
+    `,
+  },
 ]);
 
 /** Versions must be exactly 1..n so that `user_version` names one schema. */

@@ -17,6 +17,8 @@ export function storeVersionCatalogue(
       const row = versions.recordIfAbsent(entry, clock());
       return { registeredAt: new Date(row.registeredAt), registeredBy: row.registeredBy };
     },
+    intendedState: (model, version) => versions.intendedState(model, version),
+    setIntendedState: (model, version, intended) => versions.setIntendedState(model, version, intended),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CatalogueEntry } from '../registry/version-catalogue';
+import type { CatalogueEntry, IntendedState } from '../registry/version-catalogue';
 import type { Database } from './database';
 
 /** A row of `model_versions`; times are epoch ms. */
@@ -17,15 +17,29 @@ export class ModelVersionRepository {
   recordIfAbsent(entry: CatalogueEntry, at: number): ModelVersionRecord {
     this.db
       .prepare(
-        `INSERT INTO model_versions (model, version, sha256, size_bytes, registered_at, registered_by)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO NOTHING`,
+        `INSERT INTO model_versions (model, version, sha256, size_bytes, registered_at, registered_by, intended_state)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO NOTHING`,
       )
-      .run(entry.model, entry.version, entry.sha256, entry.sizeBytes, at, entry.actor);
+      .run(entry.model, entry.version, entry.sha256, entry.sizeBytes, at, entry.actor, entry.intended ?? null);
     return this.db
       .prepare(
         `SELECT sha256, size_bytes AS sizeBytes, registered_at AS registeredAt, registered_by AS registeredBy
          FROM model_versions WHERE model = ? AND version = ?`,
       )
       .get(entry.model, entry.version) as ModelVersionRecord;
+  }
+
+  /** The state an operator asked the version to be in; `null` if never asked or the version is unknown. */
+  intendedState(model: string, version: number): IntendedState | null {
+    const row = this.db
+      .prepare('SELECT intended_state AS intended FROM model_versions WHERE model = ? AND version = ?')
+      .get(model, version) as { intended: IntendedState | null } | undefined;
+    return row?.intended ?? null;
+  }
+
+  setIntendedState(model: string, version: number, intended: IntendedState): void {
+    this.db
+      .prepare('UPDATE model_versions SET intended_state = ? WHERE model = ? AND version = ?')
+      .run(intended, model, version);
   }
 }

@@ -6,14 +6,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { REPO_ROOT, startGateway, type RunningGateway } from '../support/gateway';
-import { postJson, upload, type GraphQLResponse } from '../support/graphql-client';
-import { MODEL_DIR } from '../support/reference';
+import { postJson, upload, type GraphQLResponse, type PredictionJson } from '../support/graphql-client';
+import { HELDOUT, MODEL_DIR, readNpy } from '../support/reference';
+import { spinningLoopOnnx } from '../support/spinning-model';
 
 const L = 5000;
 
@@ -173,5 +174,62 @@ describe('a manifest with two dynamic dimensions is MANIFEST_INVALID', () => {
       '{ model(name: "ecg-rhythm") { versions { state } } }',
     );
     expect(predicted.body.data?.model.versions).toEqual([{ state: 'READY' }]);
+  });
+});
+
+describe('a model whose validation does not end is refused at the time limit, and stalls no prediction', () => {
+  let limited: RunningGateway;
+  let folder: string;
+  beforeAll(async () => {
+    folder = mkdtempSync(path.join(tmpdir(), 'infergraph-spin-models-'));
+    cpSync(MODEL_DIR, path.join(folder, 'ecg-rhythm', '1'), { recursive: true });
+    limited = await startGateway({ MODELS_DIR: folder, MODEL_VALIDATION_TIMEOUT_MS: '10000' });
+  });
+  afterAll(() => limited.stop());
+
+  it('registerModel with a Loop of 2e9 iterations answers MODEL_INVALID naming the time limit, while ecg-rhythm keeps answering', async () => {
+    const before = filesUnder(folder);
+    const spinning = spinningLoopOnnx(2e9, 0);
+    const order: string[] = [];
+    const registration = upload<{ registerModel: { version: number } }>(limited.admin, spinning, {
+      query: REGISTER,
+      variables: { name: 'spinning', manifest: fullManifest([null, L, 1]) },
+      filename: 'model.onnx',
+    }).then((res) => {
+      order.push('registration answered');
+      return res;
+    });
+    // The registration has begun once its file is staged.
+    const staging = path.join(folder, '.staging');
+    for (let staged = false; !staged; await new Promise((r) => setTimeout(r, 20))) {
+      staged =
+        existsSync(staging) && readdirSync(staging, { recursive: true }).some((f) => String(f).endsWith('model.onnx'));
+    }
+    const predicted = await upload(limited.predictor, readFileSync(path.join(HELDOUT, 'inputs.xml')));
+    order.push('prediction answered');
+    expect(predicted.body.errors).toBeUndefined();
+    const outputs = (predicted.body.data?.predict as PredictionJson).outputs.flat();
+    const expected = Array.from(readNpy(path.join(HELDOUT, 'expected_outputs.npy')).data as Float64Array);
+    expect(outputs).toHaveLength(expected.length);
+    outputs.forEach((v, i) => expect(v).toBeCloseTo(expected[i] ?? Number.NaN, 6));
+
+    const res = await registration;
+    expect(order).toEqual(['prediction answered', 'registration answered']);
+    const error = errorOf(res);
+    expect(error?.extensions?.code).toBe('MODEL_INVALID');
+    expect(error?.message).toMatch(/validation run exceeded the time limit \(10000 ms\)/);
+    expectNoServerPath(JSON.stringify(res.body));
+    expect(readdirSync(staging)).toEqual([]);
+    expect(filesUnder(folder)).toEqual(before);
+
+    const events = await postJson<{ modelEvents: { event: string; result: string; detail: string }[] }>(
+      limited.admin,
+      '{ modelEvents(name: "spinning", limit: 5) { event result detail } }',
+    );
+    expect(events.body.data?.modelEvents).toEqual([
+      { event: 'model.register', result: 'REJECTED', detail: expect.stringMatching(/^MODEL_INVALID: .*time limit/) },
+    ]);
+    const again = await upload(limited.predictor, readFileSync(path.join(HELDOUT, 'inputs.xml')));
+    expect((again.body.data?.predict as PredictionJson).shape).toEqual([300, 2]);
   });
 });

@@ -1,11 +1,14 @@
 /**
- * Explicit load and unload over real HTTP: an unload during a burst of predictions lets every admitted request
- * finish with the right answer, refuses new ones with MODEL_NOT_READY, and the version can be loaded again.
+ * Explicit load and unload over real HTTP: an unload during a burst of predictions lets every request whose upload
+ * has arrived finish with the right answer, refuses new ones with MODEL_NOT_READY, and the version can be loaded
+ * again; an unload does not wait for an upload still arriving; what an operator loaded or unloaded survives a restart.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { postJson, upload, type PredictionJson } from '../support/graphql-client';
+import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
+import { OrtBackend } from '../../src/inference/onnx/ort-backend';
+import { postJson, upload } from '../support/graphql-client';
 import { heldPrediction, until } from '../support/held-request';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { ecgModelsFolder } from '../support/models-folder';
@@ -17,12 +20,56 @@ const STATE = '{ model(name: "ecg-rhythm") { versions { state activeRequests } }
 const inputs = readNpy(path.join(HELDOUT, 'inputs.npy')).data as Float64Array;
 const L = 5000;
 
+/**
+ * Real sessions whose runs wait, while the gate is closed, until it opens: requests whose uploads have arrived are
+ * then in flight for as long as the test needs, and `waiting` tells how many reached the model.
+ */
+class GatedBackend implements InferenceBackend {
+  readonly name = 'gated';
+  private readonly inner = new OrtBackend({ intraOpNumThreads: 1, allowSpinning: false });
+  readonly maxRunsInFlight = this.inner.maxRunsInFlight;
+  waiting = 0;
+  private gate: Promise<void> | undefined;
+  private opened: () => void = () => undefined;
+
+  shut(): void {
+    this.gate = new Promise((resolve) => (this.opened = resolve));
+  }
+
+  letGo(): void {
+    this.gate = undefined;
+    this.opened();
+  }
+
+  async open(modelPath: string): Promise<InferenceSession> {
+    const session = await this.inner.open(modelPath);
+    return {
+      inputs: session.inputs,
+      outputs: session.outputs,
+      run: async (input) => {
+        if (this.gate !== undefined) {
+          this.waiting += 1;
+          await this.gate;
+          this.waiting -= 1;
+        }
+        return session.run(input);
+      },
+      release: () => session.release(),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 let gw: RunningGateway;
-// The shipped small model alone: readiness then depends on it only.
+const backend = new GatedBackend();
+// The shipped small model alone: readiness then depends on it only. Batching off: each request runs on its own.
 const onlySmall = (): Record<string, string> => ({ MODELS_DIR: ecgModelsFolder([{ version: 1 }]) });
 
 beforeAll(async () => {
-  gw = await startGateway(onlySmall());
+  gw = await startGateway({ ...onlySmall(), BATCH_MAX_DELAY_MS: '0' }, { backend });
 });
 afterAll(() => gw.stop());
 
@@ -32,9 +79,13 @@ async function versionState(): Promise<{ state: string; activeRequests: number }
 }
 
 describe('unloading a model during a burst of predictions', () => {
-  it('finishes every admitted prediction, refuses new ones, frees the version, and loads it again', async () => {
-    const held = await Promise.all(Array.from({ length: BURST }, (_, i) => heldPrediction(gw.predictor, i)));
-    await until(async () => (await versionState()).activeRequests === BURST);
+  it('finishes every prediction whose upload has arrived, refuses new ones, frees the version, and loads it again', async () => {
+    backend.shut();
+    const sent = Array.from({ length: BURST }, (_, i) =>
+      upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(i * L, (i + 1) * L) })),
+    );
+    // Every upload has arrived and its samples wait at the model.
+    await until(async () => backend.waiting === BURST);
 
     const unloading = postJson<{ unloadModel: { state: string } }>(
       gw.admin,
@@ -45,12 +96,8 @@ describe('unloading a model during a burst of predictions', () => {
     const late = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
     expect(late.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'DRAINING' });
 
-    for (const h of held) h.finish();
-    const answers = await Promise.all(
-      held.map(
-        async (h) => (await (await h.response).json()) as { data?: { predict: PredictionJson }; errors?: unknown[] },
-      ),
-    );
+    backend.letGo();
+    const answers = (await Promise.all(sent)).map((r) => r.body);
     const expected = await directRun(inputs.subarray(0, BURST * L), [L, 1], 1);
     answers.forEach((answer, i) => {
       expect(answer.errors).toBeUndefined();
@@ -103,8 +150,8 @@ describe('the audit trail across a restart', () => {
         second.admin,
         '{ modelEvents(name: "ecg-rhythm") { actor event } }',
       );
+      // The unloaded version stays unloaded: the second boot loads nothing.
       expect(res.body.data?.modelEvents.map((e) => `${e.actor} ${e.event}`)).toEqual([
-        'system model.load',
         'user:admin model.unload',
         'user:admin model.unload.started',
         'system model.load',
@@ -112,6 +159,117 @@ describe('the audit trail across a restart', () => {
       ]);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+const TWO_VERSIONS = '{ model(name: "ecg-rhythm") { versions { version state residentBytes activeRequests } } }';
+type VersionRow = { version: number; state: string; residentBytes: number | null; activeRequests: number };
+
+async function versions(endpoint: RunningGateway['admin']): Promise<VersionRow[]> {
+  const res = await postJson<{ model: { versions: VersionRow[] } }>(endpoint, TWO_VERSIONS);
+  return res.body.data?.model.versions ?? [];
+}
+
+describe('an unload while an upload is still arriving', () => {
+  let two: RunningGateway;
+  beforeAll(async () => {
+    two = await startGateway({ MODELS_DIR: ecgModelsFolder([{ version: 1 }, { version: 2 }]) });
+  });
+  afterAll(() => two.stop());
+
+  it('does not wait for the upload, leaves other versions serving, and answers it MODEL_NOT_READY', async () => {
+    const held = await heldPrediction(two.predictor, 0, { version: 1 });
+    await until(async () => (await versions(two.admin))[0]?.activeRequests === 1);
+
+    const unloading = postJson<{ unloadModel: { state: string } }>(
+      two.admin,
+      'mutation { unloadModel(name: "ecg-rhythm", version: 1) { state } }',
+    );
+    // The upload is still held: the unload completes without it.
+    await until(async () => (await versions(two.admin))[0]?.state === 'UNLOADED');
+    expect((await unloading).body.data?.unloadModel.state).toBe('UNLOADED');
+
+    const other = await upload(
+      two.predictor,
+      npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(0, L) }),
+      { variables: { version: 2 } },
+    );
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data?.predict.version).toBe(2);
+
+    held.finish();
+    const answer = (await (await held.response).json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', version: 1, state: 'UNLOADED' });
+    expect((await versions(two.admin)).map((v) => [v.version, v.state, v.activeRequests])).toEqual([
+      [1, 'UNLOADED', 0],
+      [2, 'READY', 0],
+    ]);
+  });
+});
+
+describe('what an operator loaded or unloaded, across restarts', () => {
+  it('keeps an unloaded version unloaded and not resident until loadModel, which also survives a restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-intent-'));
+    const env = { MODELS_DIR: ecgModelsFolder([{ version: 1 }, { version: 2 }]), DATA_DIR: dataDir };
+    let current = await startGateway(env);
+    try {
+      await postJson(current.admin, 'mutation { unloadModel(name: "ecg-rhythm", version: 2) { state } }');
+      await current.stop();
+      current = await startGateway(env);
+      const afterUnload = await versions(current.admin);
+      expect(afterUnload.map((v) => [v.version, v.state])).toEqual([
+        [1, 'READY'],
+        [2, 'UNLOADED'],
+      ]);
+      expect(afterUnload[1]?.residentBytes).toBeNull();
+      const refused = await upload(
+        current.predictor,
+        npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(0, L) }),
+        { variables: { version: 2 } },
+      );
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'UNLOADED' });
+
+      await postJson(current.admin, 'mutation { loadModel(name: "ecg-rhythm", version: 2) { state } }');
+      await current.stop();
+      current = await startGateway(env);
+      expect((await versions(current.admin)).map((v) => [v.version, v.state])).toEqual([
+        [1, 'READY'],
+        [2, 'READY'],
+      ]);
+    } finally {
+      await current.stop();
+    }
+  });
+
+  it('does not treat a version the memory budget evicted as unloaded by an operator', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'infergraph-intent-'));
+    const env = {
+      MODELS_DIR: ecgModelsFolder([{ version: 1 }, { version: 2 }]),
+      DATA_DIR: dataDir,
+      MODEL_MAX_RESIDENT_VERSIONS: '1',
+    };
+    let current = await startGateway(env);
+    try {
+      // Version 1 is loaded on demand, which evicts version 2 (production: the newest at first boot).
+      const first = await upload(
+        current.predictor,
+        npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(0, L) }),
+        { variables: { version: 1 } },
+      );
+      expect(first.body.data?.predict.version).toBe(1);
+      expect((await versions(current.admin)).map((v) => v.state)).toEqual(['READY', 'UNLOADED']);
+      await current.stop();
+      current = await startGateway(env);
+      expect((await versions(current.admin)).map((v) => v.state)).toEqual(['UNLOADED', 'READY']);
+      const again = await upload(
+        current.predictor,
+        npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(0, L) }),
+        { variables: { version: 1 } },
+      );
+      expect(again.body.data?.predict.version).toBe(1);
+    } finally {
+      await current.stop();
     }
   });
 });

@@ -23,7 +23,7 @@ export async function until(check: () => Promise<boolean>): Promise<void> {
 
 /**
  * Starts a prediction of held-out record `sample` whose body stops halfway until `finish()` is called: the request
- * is admitted, holds its version, and waits for the rest of its upload.
+ * is admitted and waits for the rest of its upload; it takes its version only once the upload has arrived.
  */
 export async function heldPrediction(
   endpoint: Endpoint,

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       maxUploadBytes: 64 * 1024 * 1024,
       batchMaxSize: 32,
       shutdownTimeoutMs: 10_000,
+      modelValidationTimeoutMs: 30_000,
       ortAllowSpinning: false,
       maxModelBytes: 256 * 1024 * 1024,
       modelMemory: { maxResidentVersions: 0, maxResidentBytes: 0 },
@@ -198,6 +199,17 @@ describe('loadConfig', () => {
       ]),
     );
     expect(problemsOf({ TRUST_PROXY: '-1' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
+  it('reads MODEL_VALIDATION_TIMEOUT_MS (100 ms to 1 h) and refuses anything else, naming every problem', () => {
+    expect(loadConfig({ MODEL_VALIDATION_TIMEOUT_MS: '1500' }, '/x').modelValidationTimeoutMs).toBe(1500);
+    expect(loadConfig({ MODEL_VALIDATION_TIMEOUT_MS: '' }, '/x').modelValidationTimeoutMs).toBe(30_000);
+    for (const value of ['0', '99', '3600001', '1.5e3.', 'soon']) {
+      expect(problemsOf({ MODEL_VALIDATION_TIMEOUT_MS: value, SHUTDOWN_TIMEOUT_MS: '-1' })).toEqual([
+        expect.stringMatching(/^SHUTDOWN_TIMEOUT_MS: /),
+        expect.stringMatching(/^MODEL_VALIDATION_TIMEOUT_MS: /),
+      ]);
+    }
   });
 
   it('returns a frozen object', () => {

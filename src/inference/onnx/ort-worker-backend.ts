@@ -1,3 +1,5 @@
+import type { Worker } from 'node:worker_threads';
+
 import { assertNever } from '../../lib/assert-never';
 import { WorkerChannel, type ChannelFailure, type Unnumbered } from '../../lib/worker-channel';
 import { isShared, startWorker } from '../../lib/worker-thread';
@@ -15,16 +17,23 @@ import type { OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-wo
  * (ONNX Runtime's own threads) does the parallel work inside each run.
  */
 export class OrtWorkerBackend implements InferenceBackend {
-  readonly name = 'onnxruntime-node (worker thread)';
+  readonly name: string = 'onnxruntime-node (worker thread)';
   /** The worker queues runs itself: a full batch may wait there, handed over, while another runs. */
   readonly maxRunsInFlight = 2;
   // The sessions live in the worker and die with it: after a crash there is nothing a new worker could serve.
   private readonly channel: WorkerChannel<OrtWorkerRequest, OrtWorkerReply>;
 
-  /** @param onExit told when the worker ends unexpectedly; every session it held is then gone. */
-  constructor(options: OrtBackendOptions, onExit: (exitCode: number) => void = () => undefined) {
+  /**
+   * @param onExit told when the worker ends unexpectedly; every session it held is then gone.
+   * @param spawn starts the worker (default: the worker thread `ort-session.worker`).
+   */
+  constructor(
+    options: OrtBackendOptions,
+    onExit: (exitCode: number) => void = () => undefined,
+    spawn: () => Worker = () => startWorker(__filename, 'ort-session.worker', { workerData: options }),
+  ) {
     this.channel = new WorkerChannel({
-      spawn: () => startWorker(__filename, 'ort-session.worker', { workerData: options }),
+      spawn,
       afterCrash: 'stay-down',
       failure: failureError,
       onCrash: onExit,

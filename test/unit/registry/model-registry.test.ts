@@ -1,7 +1,11 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Manifest } from '../../../src/registry/manifest';
 import type { ModelRegistry } from '../../../src/registry/model-registry';
+import { storeAliasBook } from '../../../src/store/model-alias-book';
+import { storeVersionCatalogue } from '../../../src/store/model-registry-state';
+import { openInMemoryStore, type Store } from '../../../src/store/store';
 import { FakeBackend, FakeSession } from '../../support/fake-backend';
 import { fakeModelFiles } from '../../support/fake-version';
 import { memoryJournal } from '../../support/memory-journal';
@@ -109,5 +113,70 @@ describe('ModelRegistry', () => {
     await registry.close();
     expect(backend.sessions.every((s) => s.released)).toBe(true);
     expect(registry.resolve('m').state.status).toBe('UNLOADED');
+  });
+});
+
+describe('what a restart loads', () => {
+  let root: string;
+  let store: Store;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'infergraph-registry-'));
+    store = openInMemoryStore();
+  });
+
+  /** A registry over `root` sharing one store across "restarts", booted as the gateway boots it. */
+  async function boot(): Promise<ModelRegistry> {
+    const registry = testRegistry(root, {
+      aliases: storeAliasBook(store.modelAliases),
+      catalogue: storeVersionCatalogue(store.modelVersions),
+    });
+    await registry.discover();
+    await registry.loadAll();
+    return registry;
+  }
+
+  const states = (registry: ModelRegistry): [number, string][] =>
+    (registry.get('m')?.versions ?? []).map((v) => [v.version, v.state.status]);
+
+  it('keeps a registered version unloaded until an operator loads it, then loads it at every boot', async () => {
+    writeVersion(root, 'm', 1);
+    const first = await boot();
+    writeVersion(root, 'm', 2);
+    const manifest = JSON.parse(readFileSync(path.join(root, 'm', '2', 'manifest.json'), 'utf8')) as Manifest;
+    first.add(manifest, path.join(root, 'm', '2'), 'user:admin');
+    await first.close();
+
+    const second = await boot();
+    expect(states(second)).toEqual([
+      [1, 'READY'],
+      [2, 'UNLOADED'],
+    ]);
+    await second.load('m', 2, 'user:admin');
+    await second.close();
+
+    expect(states(await boot())).toEqual([
+      [1, 'READY'],
+      [2, 'READY'],
+    ]);
+  });
+
+  it('keeps a version an operator unloaded unloaded across restarts until it is loaded again', async () => {
+    writeVersion(root, 'm', 1);
+    writeVersion(root, 'm', 2);
+    const first = await boot();
+    await first.unload('m', 1, 'user:admin');
+    await first.close();
+    const second = await boot();
+    expect(states(second)).toEqual([
+      [1, 'UNLOADED'],
+      [2, 'READY'],
+    ]);
+    await expect(second.lease(second.resolve('m', 1))).rejects.toMatchObject({ code: 'MODEL_NOT_READY' });
+    await second.load('m', 1, 'user:admin');
+    await second.close();
+    expect(states(await boot())).toEqual([
+      [1, 'READY'],
+      [2, 'READY'],
+    ]);
   });
 });

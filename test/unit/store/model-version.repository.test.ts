@@ -85,4 +85,20 @@ describe('store version catalogue', () => {
     });
     store.close();
   });
+
+  it('keeps the state an operator asked for: the one first recorded, then whatever was last set', () => {
+    const store = openInMemoryStore();
+    const catalogue = storeVersionCatalogue(store.modelVersions);
+    catalogue.record(entry());
+    catalogue.record(entry({ version: 2, intended: 'UNLOADED' }));
+    expect(catalogue.intendedState('m', 1)).toBeNull();
+    expect(catalogue.intendedState('m', 2)).toBe('UNLOADED');
+    catalogue.record(entry({ version: 2, intended: 'LOADED' }));
+    expect(catalogue.intendedState('m', 2)).toBe('UNLOADED');
+    catalogue.setIntendedState('m', 2, 'LOADED');
+    catalogue.setIntendedState('m', 1, 'UNLOADED');
+    expect([catalogue.intendedState('m', 1), catalogue.intendedState('m', 2)]).toEqual(['UNLOADED', 'LOADED']);
+    expect(catalogue.intendedState('m', 3)).toBeNull();
+    store.close();
+  });
 });

@@ -1,0 +1,62 @@
+import { assertNever } from '../../lib/assert-never';
+import type { InferenceSession } from '../backend';
+import { OrtBackend, type OrtBackendOptions } from './ort-backend';
+import type { OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-worker-protocol';
+
+/**
+ * What the inference worker thread (`ort-session.worker.ts`) and the inference child process
+ * (`ort-session.process.ts`) both are: the owner of a set of ONNX Runtime sessions, answering the worker protocol's
+ * requests one at a time, in order. Each entry only says how messages arrive and leave.
+ *
+ * @param reply sends one reply back; a failed request is a reply too (`ok: false`), never a rejection
+ * @returns the handler to give every request to
+ */
+export function ortSessionHost(
+  options: OrtBackendOptions,
+  reply: (message: OrtWorkerReply) => void,
+): (request: OrtWorkerRequest) => void {
+  const backend = new OrtBackend(options);
+  const sessions = new Map<number, InferenceSession>();
+  let nextSession = 0;
+
+  function sessionOf(id: number): InferenceSession {
+    const session = sessions.get(id);
+    if (session === undefined) throw new Error(`no session ${id}`);
+    return session;
+  }
+
+  async function handle(request: OrtWorkerRequest): Promise<OrtWorkerResult> {
+    switch (request.op) {
+      case 'open': {
+        const session = await backend.open(request.modelPath);
+        const id = nextSession++;
+        sessions.set(id, session);
+        return { op: 'open', session: id, inputs: session.inputs, outputs: session.outputs };
+      }
+      case 'run': {
+        const output = await sessionOf(request.session).run({ data: request.data, dims: request.dims });
+        return { op: 'run', data: output.data, dims: output.dims };
+      }
+      case 'release': {
+        await sessionOf(request.session).release();
+        sessions.delete(request.session);
+        return { op: 'release' };
+      }
+      default:
+        return assertNever(request);
+    }
+  }
+
+  let queue = Promise.resolve();
+  return (request) => {
+    queue = queue.then(async () => {
+      let message: OrtWorkerReply;
+      try {
+        message = { id: request.id, ok: true, result: await handle(request) };
+      } catch (error) {
+        message = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+      }
+      reply(message);
+    });
+  };
+}
