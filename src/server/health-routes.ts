@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import type { ModelRegistry } from '../registry/model-registry';
 import { admitsRequests, type ServerPhase } from './lifecycle';
-import { authenticateOnce } from './upload-admission.middleware';
+import { authenticateOnce } from './request-auth';
 
 /**
  * `GET /healthz` (the process is alive and its event loop answers) and `GET /readyz` (it should get traffic:

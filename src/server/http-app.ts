@@ -15,7 +15,8 @@ import { errorHandler, sendError } from './error-handler';
 import { healthRoutes } from './health-routes';
 import { metricsRoutes, type MetricsExposition } from './metrics-routes';
 import { admitsRequests, type ServerPhase } from './lifecycle';
-import { authenticateOnce, uploadAdmission } from './upload-admission.middleware';
+import { authenticateOnce } from './request-auth';
+import { uploadAdmission } from './upload-admission.middleware';
 
 /** What the HTTP application is assembled from. */
 export interface HttpAppDeps {

@@ -1,28 +1,9 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import type { PresentedCredentials, RequestAuth } from '../auth/principal';
 import { Role, roleAtLeast } from '../auth/role';
 import { ErrorCode } from '../errors/error-code';
 import { sendError } from './error-handler';
-
-type Authenticate = (credentials: PresentedCredentials) => RequestAuth;
-
-const authOfRequest = new WeakMap<Request, RequestAuth>();
-
-/** The credentials a request carries in its headers. */
-export function credentialsOf(req: Request): PresentedCredentials {
-  return { authorization: req.headers.authorization, apiKey: req.get('x-api-key') };
-}
-
-/** Authenticates a request from its headers, once: later calls for the same request return the first outcome. */
-export function authenticateOnce(req: Request, authenticate: Authenticate): RequestAuth {
-  let auth = authOfRequest.get(req);
-  if (auth === undefined) {
-    auth = authenticate(credentialsOf(req));
-    authOfRequest.set(req, auth);
-  }
-  return auth;
-}
+import { authenticateOnce, type Authenticate } from './request-auth';
 
 /** What the multipart admission needs: who is calling, and the two upload caps. */
 export interface UploadAdmissionOptions {
