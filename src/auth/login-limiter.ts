@@ -84,8 +84,8 @@ export class LoginLimiter {
    */
   async reserve(username: string, address: string): Promise<void> {
     const user = usernameKey(username);
-    const pair = this.pairKey(user, addressKey(address));
     const addr = addressKey(address);
+    const pair = this.pairKey(user, addr);
     // Look first, so that an attempt refused by one counter does not also use up another.
     const early = this.usernameWaitMs(user);
     if (early > 0) throw limited([early]);

@@ -6,10 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
-import { OrtBackend } from '../../src/inference/onnx/ort-backend';
 import { postJson, upload } from '../support/graphql-client';
 import { heldPrediction, until } from '../support/held-request';
+import { HookedBackend } from '../support/hooked-backend';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { ecgModelsFolder } from '../support/models-folder';
 import { npyBytes } from '../support/npy';
@@ -24,13 +23,16 @@ const L = 5000;
  * Real sessions whose runs wait, while the gate is closed, until it opens: requests whose uploads have arrived are
  * then in flight for as long as the test needs, and `waiting` tells how many reached the model.
  */
-class GatedBackend implements InferenceBackend {
-  readonly name = 'gated';
-  private readonly inner = new OrtBackend({ intraOpNumThreads: 1, allowSpinning: false });
-  readonly maxRunsInFlight = this.inner.maxRunsInFlight;
+class Gate {
   waiting = 0;
   private gate: Promise<void> | undefined;
   private opened: () => void = () => undefined;
+  readonly backend = new HookedBackend('gated', async () => {
+    if (this.gate === undefined) return;
+    this.waiting += 1;
+    await this.gate;
+    this.waiting -= 1;
+  });
 
   shut(): void {
     this.gate = new Promise((resolve) => (this.opened = resolve));
@@ -40,36 +42,15 @@ class GatedBackend implements InferenceBackend {
     this.gate = undefined;
     this.opened();
   }
-
-  async open(modelPath: string): Promise<InferenceSession> {
-    const session = await this.inner.open(modelPath);
-    return {
-      inputs: session.inputs,
-      outputs: session.outputs,
-      run: async (input) => {
-        if (this.gate !== undefined) {
-          this.waiting += 1;
-          await this.gate;
-          this.waiting -= 1;
-        }
-        return session.run(input);
-      },
-      release: () => session.release(),
-    };
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 let gw: RunningGateway;
-const backend = new GatedBackend();
+const gate = new Gate();
 // The shipped small model alone: readiness then depends on it only. Batching off: each request runs on its own.
 const onlySmall = (): Record<string, string> => ({ MODELS_DIR: ecgModelsFolder([{ version: 1 }]) });
 
 beforeAll(async () => {
-  gw = await startGateway({ ...onlySmall(), BATCH_MAX_DELAY_MS: '0' }, { backend });
+  gw = await startGateway({ ...onlySmall(), BATCH_MAX_DELAY_MS: '0' }, { backend: gate.backend });
 });
 afterAll(() => gw.stop());
 
@@ -80,12 +61,12 @@ async function versionState(): Promise<{ state: string; activeRequests: number }
 
 describe('unloading a model during a burst of predictions', () => {
   it('finishes every prediction whose upload has arrived, refuses new ones, frees the version, and loads it again', async () => {
-    backend.shut();
+    gate.shut();
     const sent = Array.from({ length: BURST }, (_, i) =>
       upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L, 1], data: inputs.subarray(i * L, (i + 1) * L) })),
     );
     // Every upload has arrived and its samples wait at the model.
-    await until(async () => backend.waiting === BURST);
+    await until(async () => gate.waiting === BURST);
 
     const unloading = postJson<{ unloadModel: { state: string } }>(
       gw.admin,
@@ -96,7 +77,7 @@ describe('unloading a model during a burst of predictions', () => {
     const late = await upload(gw.predictor, npyBytes({ descr: '<f8', shape: [1, L], data: inputs.subarray(0, L) }));
     expect(late.body.errors?.[0]?.extensions).toMatchObject({ code: 'MODEL_NOT_READY', state: 'DRAINING' });
 
-    backend.letGo();
+    gate.letGo();
     const answers = (await Promise.all(sent)).map((r) => r.body);
     const expected = await directRun(inputs.subarray(0, BURST * L), [L, 1], 1);
     answers.forEach((answer, i) => {

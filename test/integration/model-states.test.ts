@@ -1,9 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { InferenceBackend, InferenceSession } from '../../src/inference/backend';
-import { OrtBackend } from '../../src/inference/onnx/ort-backend';
 import { headersOf, postJson, upload } from '../support/graphql-client';
+import { HookedBackend } from '../support/hooked-backend';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { MODEL_DIR } from '../support/reference';
 import { tokens, xmlBatch } from '../support/xml';
@@ -80,33 +79,15 @@ describe('several versions and a version that failed to load', () => {
 });
 
 /** Real sessions whose runs fail on real data, as a runtime fault would (the warm-up batch of zeros still runs). */
-class FailingRunsBackend implements InferenceBackend {
-  readonly name = 'failing-runs';
-  private readonly inner = new OrtBackend({ intraOpNumThreads: 1, allowSpinning: false });
-  readonly maxRunsInFlight = this.inner.maxRunsInFlight;
-
-  async open(modelPath: string): Promise<InferenceSession> {
-    const session = await this.inner.open(modelPath);
-    return {
-      inputs: session.inputs,
-      outputs: session.outputs,
-      run: async (input) => {
-        if (input.data.some((v) => v !== 0)) throw new Error(`kernel failed reading ${modelPath}`);
-        return session.run(input);
-      },
-      release: () => session.release(),
-    };
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
+const failingRuns = (): HookedBackend =>
+  new HookedBackend('failing-runs', (input, modelPath) => {
+    if (input.data.some((v) => v !== 0)) throw new Error(`kernel failed reading ${modelPath}`);
+  });
 
 describe('a runtime failure during inference', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({}, { backend: new FailingRunsBackend() });
+    gw = await startGateway({}, { backend: failingRuns() });
   });
   afterAll(() => gw.stop());
 
