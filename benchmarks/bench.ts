@@ -15,7 +15,7 @@
  * targets hold and by how much the others miss.
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,11 +23,11 @@ import * as os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OrtBackend } from '../src/inference/onnx/ort-backend';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { report, type BaselineKey, type BenchResults, type DirectFigure, type LoadFigure } from './bench-report';
 
 const ROOT = path.resolve(__dirname, '..');
 const L = 5000;
-const ADMIN_PASSWORD = 'benchmark horse battery staple 42';
 const MODELS = ['ecg-rhythm', 'ecg-rhythm-large'] as const;
 type ModelName = (typeof MODELS)[number];
 
@@ -153,74 +153,9 @@ async function latency(
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
-interface GatewayProcess {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly headers: Record<string, string>;
-  rss(): number;
-  peakRss(): number;
-  stop(): Promise<void>;
-}
-
-function statusOf(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${field}:`));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) * 1024;
-}
-
-async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['-r', './dist/telemetry/register.js', 'dist/main.js'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      MODELS_DIR: path.join(ROOT, 'models'),
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'infergraph-bench-')),
-      JWT_SECRET: 'b'.repeat(48),
-      ADMIN_PASSWORD,
-      ACCESS_TOKEN_TTL_SECONDS: '7200',
-      PREDICT_RATE_LIMIT_PER_MINUTE: '1000000',
-      PREDICT_MAX_CONCURRENCY: '1000',
-      ORT_INTRA_OP_THREADS: String(THREADS),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const found = /"port":(\d+)[^\n]*gateway listening/.exec(out);
-      if (found) resolve(Number(found[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${String(code)}: ${out.slice(-500)}`)));
-  });
-  child.stdout?.resume();
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const login = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { accessToken } }`,
-    }),
-  });
-  const token = ((await login.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
-  const pid = child.pid as number;
-  return {
-    url,
-    child,
-    headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    rss: () => statusOf(pid, 'VmRSS'),
-    peakRss: () => statusOf(pid, 'VmHWM'),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+/** The gateway with this run's intra-op threads. */
+function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  return startGatewayProcess({ ORT_INTRA_OP_THREADS: String(THREADS), ...env });
 }
 
 /** The transport floor: a bare Node server that reads the whole upload and answers a small JSON. */

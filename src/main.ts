@@ -21,6 +21,8 @@ import { BatchScheduler } from './inference/batch-scheduler';
 import { OrtBackend, type OrtBackendOptions } from './inference/onnx/ort-backend';
 import { OrtProcessBackends } from './inference/onnx/ort-process-backend';
 import { OrtWorkerBackend } from './inference/onnx/ort-worker-backend';
+import { IsolatedBackend } from './inference/isolated-backend';
+import { assertNever } from './lib/assert-never';
 import { PredictAdmission } from './admission/predict-admission';
 import { PredictionService } from './prediction/prediction.service';
 import { driftScores, ModelMonitor } from './drift/model-monitor';
@@ -52,6 +54,11 @@ export interface BootstrapOverrides {
   readonly backend?: InferenceBackend;
   /** Starts the backend each `registerModel` validation runs in (default: `backend` shared, else a child process). */
   readonly validationBackend?: () => InferenceBackend;
+  /**
+   * Where the gateway's ONNX Runtime child processes are started (serving with `ORT_RUNNER=process`, and each
+   * validation), so that the caller can kill them when the process must end at once.
+   */
+  readonly processes?: OrtProcessBackends;
   readonly logger?: Logger;
   /** Resident memory of the process (default: RSS), which each load's memory is measured with. */
   readonly memoryProbe?: () => number;
@@ -99,7 +106,8 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
     });
     await ensureAdmin(auth, config, logger);
 
-    const backend = overrides.backend ?? ortBackend(config, logger);
+    const processes = overrides.processes ?? new OrtProcessBackends(ortOptions(config));
+    const backend = overrides.backend ?? servingBackend(config, processes);
     const journal = storeJournal(store.modelEvents);
     const aliases = storeAliasBook(store.modelAliases);
     const { modelsDir, batchMaxSize } = config;
@@ -112,7 +120,8 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       aliases,
       catalogue: storeVersionCatalogue(store.modelVersions),
       budget: config.modelMemory,
-      memoryProbe: overrides.memoryProbe ?? (() => process.memoryUsage().rss),
+      // A runner process's memory is the version's too.
+      memoryProbe: overrides.memoryProbe ?? (() => process.memoryUsage().rss + (backend.residentBytesOutside?.() ?? 0)),
     });
     const promotions = new PromotionService({ registry, aliases, journal, gate: config.promotion });
     const ingest = new ModelIngestService({
@@ -120,7 +129,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       registry,
       journal,
       batchMaxSize,
-      validationBackend: overrides.validationBackend ?? validationBackends(config, overrides.backend),
+      validationBackend: overrides.validationBackend ?? validationBackends(processes, overrides.backend),
       validationTimeoutMs: config.modelValidationTimeoutMs,
     });
     const traffic = new TrafficPolicyService(registry, storeTrafficPolicyBook(store.trafficPolicies), journal);
@@ -214,20 +223,42 @@ const ortOptions = (config: Config): OrtBackendOptions => ({
   allowSpinning: config.ortAllowSpinning,
 });
 
-/** ONNX Runtime on its worker thread (production) or on the main thread. */
-function ortBackend(config: Config, logger: Logger): InferenceBackend {
+/**
+ * The backend models are served with (`ORT_RUNNER`): each version's session in a child process or a worker thread
+ * of its own, whose runs may take at most the request deadline (no request can still be waiting for a run that
+ * takes longer) and whose open may take as long as a validation; or every session on the main thread.
+ */
+function servingBackend(config: Config, processes: OrtProcessBackends): InferenceBackend {
   const options = ortOptions(config);
-  if (!config.ortWorkerThread) return new OrtBackend(options);
-  return new OrtWorkerBackend(options, (exitCode) =>
-    logger.fatal({ exitCode }, 'inference worker died; every model session is lost'),
-  );
+  const limits = { runTimeoutMs: config.inferenceDeadlineMs, openTimeoutMs: config.modelValidationTimeoutMs };
+  switch (config.ortRunner) {
+    case 'process':
+      return new IsolatedBackend({
+        name: 'onnxruntime-node (a child process per model version)',
+        start: (onCrash) => processes.start(onCrash),
+        ...limits,
+      });
+    case 'thread':
+      return new IsolatedBackend({
+        name: 'onnxruntime-node (a worker thread per model version)',
+        start: (onCrash) => new OrtWorkerBackend(options, onCrash),
+        ...limits,
+      });
+    case 'main':
+      return new OrtBackend(options);
+    default:
+      return assertNever(config.ortRunner);
+  }
 }
 
 /**
  * The backends `registerModel` validates uploads with: a child process each, killed when the validation ends or
  * runs out of time. A backend given by a test is shared instead (closing a validation leaves it open).
  */
-function validationBackends(config: Config, shared: InferenceBackend | undefined): () => InferenceBackend {
+function validationBackends(
+  processes: OrtProcessBackends,
+  shared: InferenceBackend | undefined,
+): () => InferenceBackend {
   if (shared !== undefined) {
     return () => ({
       name: shared.name,
@@ -236,39 +267,45 @@ function validationBackends(config: Config, shared: InferenceBackend | undefined
       close: () => Promise.resolve(),
     });
   }
-  const processes = new OrtProcessBackends(ortOptions(config));
   return () => processes.start();
 }
 
 /** How long past SHUTDOWN_TIMEOUT_MS freeing the models, the workers and the store may take. */
 const SHUTDOWN_MARGIN_MS = 2_000;
-/** The status a stop that missed its deadline ends with: the process kills itself, 128 + SIGKILL (9). */
+/** The status a stop that cannot exit ends with: the process kills itself, 128 + SIGKILL (9). */
 export const SHUTDOWN_DEADLINE_EXIT_STATUS = 137;
 
 /**
- * Ends the process after `ms` whatever is still running. `process.exit` cannot be used: it joins every worker
- * thread, and a thread inside ONNX Runtime's `run` (a model looping for hours) is joined only when the run returns.
- * So the process kills itself (SIGKILL: status 137), having written why to stderr.
+ * Ends the process now, having written why to stderr. `process.exit` cannot be used when a worker thread is inside
+ * ONNX Runtime's `run` (a model looping for hours): it joins every worker thread, and such a thread is joined only
+ * when its run returns. So the process kills itself (SIGKILL: status 137), and its child processes first.
  */
+function killSelf(why: string, killChildren: () => void): void {
+  killChildren();
+  process.stderr.write(`infergraph: ${why}; killing the process (exit status ${SHUTDOWN_DEADLINE_EXIT_STATUS})\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** Ends the process after `ms` whatever is still running (see {@link killSelf}). */
 function hardDeadline(ms: number, killChildren: () => void): void {
-  setTimeout(() => {
-    killChildren();
-    process.stderr.write(
-      `infergraph: stopping did not finish within ${ms} ms (SHUTDOWN_TIMEOUT_MS + ${SHUTDOWN_MARGIN_MS} ms); ` +
-        `killing the process (exit status ${SHUTDOWN_DEADLINE_EXIT_STATUS})\n`,
-    );
-    process.kill(process.pid, 'SIGKILL');
-  }, ms).unref();
+  setTimeout(
+    () =>
+      killSelf(
+        `stopping did not finish within ${ms} ms (SHUTDOWN_TIMEOUT_MS + ${SHUTDOWN_MARGIN_MS} ms)`,
+        killChildren,
+      ),
+    ms,
+  ).unref();
 }
 
 async function main(): Promise<void> {
   let gateway: Gateway;
   let config: Config;
-  let validations: OrtProcessBackends;
+  let processes: OrtProcessBackends;
   try {
     config = loadConfig(process.env);
-    validations = new OrtProcessBackends(ortOptions(config));
-    gateway = await bootstrap(config, { validationBackend: () => validations.start() });
+    processes = new OrtProcessBackends(ortOptions(config));
+    gateway = await bootstrap(config, { processes });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -276,14 +313,18 @@ async function main(): Promise<void> {
   }
   await gateway.start();
   const shutdown = (): void => {
-    hardDeadline(config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS, () => validations.killAll());
+    hardDeadline(config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS, () => processes.killAll());
     gateway
       .stop()
-      // A registration still validating when the drain gave up: its process would outlive the gateway.
-      .then(() => validations.killAll())
+      // A registration still validating when the drain gave up, or a runner stuck in a run: its process would
+      // outlive the gateway.
+      .then(() => processes.killAll())
       .then(stopTracing)
       .then(
-        () => process.exit(0),
+        () =>
+          gateway.stuckRunners() > 0
+            ? killSelf('a worker thread is stuck inside a run and cannot be joined', () => processes.killAll())
+            : process.exit(0),
         () => process.exit(1),
       );
   };

@@ -12,7 +12,7 @@
  *   --format   npy: the heldout batch as .npy; xml: the same 32 records as XML, built as bench.ts `xmlOf` does
  *   --prof     node --cpu-prof (sampling every --interval µs, default 1000) into --prof-dir (default a new
  *              /tmp/gw-prof-XXXXXX); V8 writes one .cpuprofile per thread (main and each worker thread)
- *   --env      extra gateway environment, e.g. --env ORT_WORKER_THREAD=0 (repeatable)
+ *   --env      extra gateway environment, e.g. --env ORT_RUNNER=thread (repeatable)
  *   --out      result JSON (default <prof-dir or /tmp/gw-profile>/<label>.json); feed it to analyse.js
  *   --direct   no gateway: ONNX Runtime alone (dist's OrtBackend, same options and --env ORT_*) on the same batch for
  *              --seconds, in this process: samples/s, wall and CPU ms per batch per thread (the floor to compare with)
@@ -204,7 +204,8 @@ async function startGateway(threadLog, dataDir) {
         LOG_LEVEL: 'info',
         MODELS_DIR: path.join(ROOT, 'models'),
         DATA_DIR: dataDir,
-        JWT_SECRET: 'b'.repeat(48),
+        // Production refuses a predictable secret.
+        JWT_SECRET: require('node:crypto').randomBytes(48).toString('base64url'),
         ADMIN_PASSWORD,
         ACCESS_TOKEN_TTL_SECONDS: '7200',
         PREDICT_RATE_LIMIT_PER_MINUTE: '1000000',

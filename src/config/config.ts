@@ -49,7 +49,9 @@ const schema = z.object({
   ORT_INTRA_OP_THREADS: int(0, 0, 256),
   ORT_ALLOW_SPINNING: z.enum(['0', '1']).default('0'),
   XML_DECODE_WORKER: z.enum(['0', '1']).default('1'),
-  ORT_WORKER_THREAD: z.enum(['0', '1']).default('1'),
+  ORT_RUNNER: z.enum(['process', 'thread', 'main']).default('process'),
+  // Replaced by ORT_RUNNER: refused rather than ignored, so that a deployment setting it learns what it now means.
+  ORT_WORKER_THREAD: z.undefined({ message: 'replaced by ORT_RUNNER (process, thread or main)' }).optional(),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -157,8 +159,12 @@ export interface Config {
   readonly ortAllowSpinning: boolean;
   /** Whether XML uploads are parsed, validated and decoded on a worker thread (`XML_DECODE_WORKER`, default on). */
   readonly xmlDecodeWorker: boolean;
-  /** Whether ONNX Runtime sessions run on a worker thread instead of blocking the event loop (`ORT_WORKER_THREAD`, default on). */
-  readonly ortWorkerThread: boolean;
+  /**
+   * Where each model version's ONNX Runtime session runs (`ORT_RUNNER`): a child process of its own (`process`, the
+   * default: a run that never returns is killed), a worker thread of its own (`thread`: inputs shared without a copy,
+   * but a stuck run can only be abandoned), or the event loop's own thread (`main`: every run blocks the gateway).
+   */
+  readonly ortRunner: 'process' | 'thread' | 'main';
   /** How long in-flight requests may take to finish after SIGTERM. */
   readonly shutdownTimeoutMs: number;
   /** Longest time a whole request may take (upload included) before the socket is closed. */
@@ -269,7 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     ortAllowSpinning: e.ORT_ALLOW_SPINNING === '1',
     xmlDecodeWorker: e.XML_DECODE_WORKER === '1',
-    ortWorkerThread: e.ORT_WORKER_THREAD === '1',
+    ortRunner: e.ORT_RUNNER,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: path.resolve(cwd, e.DATA_DIR),

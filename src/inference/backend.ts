@@ -15,6 +15,11 @@ export interface InferenceSession {
   /** Runs the model's single input through it and returns its first output. */
   run(input: Float64Tensor): Promise<Float64Tensor>;
   release(): Promise<void>;
+  /**
+   * Resolves, with why, if the session ends on its own: the thread or process running it crashed, or stopped
+   * answering and was stopped. Its runs fail from then on. Absent where a session cannot end on its own.
+   */
+  readonly lost?: Promise<string>;
 }
 
 /** Opens model files into sessions. */
@@ -32,4 +37,8 @@ export interface InferenceBackend {
    * as well as `run` and `release` on its sessions.
    */
   close(): Promise<void>;
+  /** Runners stopped for not answering that have not ended yet (a worker thread inside a run that never returns). */
+  readonly stuckRunners?: number;
+  /** Memory the backend holds outside this process's own resident set (its child processes), in bytes. */
+  residentBytesOutside?(): number;
 }

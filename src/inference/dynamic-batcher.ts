@@ -259,10 +259,7 @@ export class DynamicBatcher {
   private dropExpired(): void {
     const now = this.clock.now();
     for (const request of this.queue.filter((r) => r.deadline <= now)) {
-      this.fail(
-        request,
-        new GatewayError(ErrorCode.DEADLINE_EXCEEDED, 'The request waited too long for the model and was dropped.', {}),
-      );
+      this.fail(request, deadlineExceeded());
     }
   }
 
@@ -276,4 +273,13 @@ export class DynamicBatcher {
     }
     request.reject(error);
   }
+}
+
+/** What a request gets when its deadline passes before its predictions are there, wherever its samples are. */
+export function deadlineExceeded(): GatewayError {
+  return new GatewayError(
+    ErrorCode.DEADLINE_EXCEEDED,
+    'The model did not answer within the request deadline (INFERENCE_DEADLINE_MS); the request was dropped.',
+    {},
+  );
 }

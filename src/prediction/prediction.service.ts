@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors/error-code';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Float64Tensor } from '../inference/backend';
 import type { BatchScheduler } from '../inference/batch-scheduler';
+import { deadlineExceeded } from '../inference/dynamic-batcher';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { ModelVersion, VersionLease } from '../registry/model-version';
 import type { ModelMonitor } from '../drift/model-monitor';
@@ -81,24 +82,30 @@ export class PredictionService {
     const { version } = routed;
     const { instrumentation: telemetry } = this.options;
     const { batch, lease } = await this.arrive(request, version, admitted);
+    // Released once no run of the request can still be going, which may be after the request has given up.
+    let runsSettled: Promise<unknown> = Promise.resolve();
+    const deadline = new Deadline(this.options.deadlineMs);
     try {
       const started = performance.now();
       let outputs: Float64Tensor;
       try {
-        const deadline = performance.now() + this.options.deadlineMs;
         let markStarted = (): void => undefined;
         const begun = new Promise<void>((resolve) => (markStarted = resolve));
         // A large XML upload still being decoded (`pending`) runs part by part as its samples arrive.
         const running = this.options.batches.run(lease.session, version.plan, batch.values, batch.count, {
-          deadline,
+          deadline: deadline.at,
           inFlight: () => version.activeRequests,
           onStart: markStarted,
           ...(batch.pending && { arrivals: batch.pending }),
         });
+        runsSettled = running.catch(() => undefined);
         // The wait for a place in a batch is a stage of its own; it ends when the first samples run, or fails with
         // the request (DEADLINE_EXCEEDED) if that comes first.
-        await telemetry.stage(Stage.BATCH_WAIT, {}, () => Promise.race([begun, running.then(() => undefined)]));
-        outputs = await running;
+        await telemetry.stage(Stage.BATCH_WAIT, {}, () =>
+          Promise.race([begun, running.then(() => undefined), deadline.passed]),
+        );
+        // The deadline covers the runs too: a model that does not answer in time fails the request, not its caller.
+        outputs = await Promise.race([running, deadline.passed]);
       } catch (error) {
         if (isGatewayError(error)) throw error;
         throw new GatewayError(
@@ -135,7 +142,8 @@ export class PredictionService {
         outputs,
       };
     } finally {
-      lease.release();
+      deadline.clear();
+      void runsSettled.then(() => lease.release());
     }
   }
 
@@ -180,5 +188,25 @@ export class PredictionService {
       request.file.discard();
       throw error;
     }
+  }
+}
+
+/** A request's deadline: a clock time for the batcher, and a promise that rejects with `DEADLINE_EXCEEDED` then. */
+class Deadline {
+  readonly at: number;
+  readonly passed: Promise<never>;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.at = performance.now() + ms;
+    let expire: (error: Error) => void = () => undefined;
+    this.passed = new Promise<never>((_resolve, reject) => (expire = reject));
+    // Only raced, never awaited alone: once the request is answered, nobody listens.
+    this.passed.catch(() => undefined);
+    this.timer = setTimeout(() => expire(deadlineExceeded()), ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
   }
 }

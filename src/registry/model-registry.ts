@@ -206,12 +206,20 @@ export class ModelRegistry {
   }
 
   /**
-   * Ready for traffic: at least one version serving and none failed. A version an operator unloaded, or one the
-   * budget unloaded, does not make the gateway unready.
+   * Ready for traffic: at least one version serving, none failed, and no runner stuck. A version an operator
+   * unloaded, or one the budget unloaded, does not make the gateway unready.
    */
   isReady(): boolean {
     const states = this.all().map((v) => v.state.status);
-    return states.includes('READY') && !states.includes('FAILED');
+    return states.includes('READY') && !states.includes('FAILED') && this.stuckRunners() === 0;
+  }
+
+  /**
+   * Runners stopped for not answering that are still running: a worker thread inside a run that never returns,
+   * which holds a core until the process ends (a child process is killed at once, and does not stay here).
+   */
+  stuckRunners(): number {
+    return this.options.backend.stuckRunners ?? 0;
   }
 
   /** Whether any request holds a version now, or let one go less than `quietMs` ago (traffic is likely to follow). */

@@ -26,9 +26,12 @@ export type VersionState =
       readonly since: Date;
       readonly residentBytes: number;
     }
-  | { readonly status: 'FAILED'; readonly reason: string; readonly stage: LoadStage; readonly at: Date };
+  | { readonly status: 'FAILED'; readonly reason: string; readonly stage: FailureStage; readonly at: Date };
 
 export type { LoadStage } from './version-loader';
+
+/** Where a version failed: a stage of its load, or `SERVING` (its session was lost while it served). */
+export type FailureStage = LoadStage | 'SERVING';
 
 /** Reads the process's resident memory, to attribute a session's memory to its version. */
 export type MemoryProbe = () => number;
@@ -149,11 +152,18 @@ export class ModelVersion {
    * Verifies the file against the manifest (size, sha256), opens it, checks the runtime's view of its signature, and
    * warms it up with one full batch of zeros (so the first request does not pay for allocation, and the memory it
    * needs is measured). Never throws: a failure leaves the version `FAILED` with an operator-facing reason.
+   *
+   * @param onLost told if the session is lost later while the version serves (its runner crashed or stopped
+   *   answering): the version is then `FAILED` at stage `SERVING`, until loaded again.
    */
-  async load(backend: InferenceBackend, probe: MemoryProbe = () => 0): Promise<VersionState> {
+  async load(
+    backend: InferenceBackend,
+    probe: MemoryProbe = () => 0,
+    onLost: (reason: string) => void = () => undefined,
+  ): Promise<VersionState> {
     while (this.transition !== undefined) await this.transition;
     if (this.current.status === 'READY') return this.current;
-    const loading = this.open(backend, probe);
+    const loading = this.open(backend, probe, onLost);
     this.transition = loading;
     try {
       await loading;
@@ -163,7 +173,7 @@ export class ModelVersion {
     return this.current;
   }
 
-  private async open(backend: InferenceBackend, probe: MemoryProbe): Promise<void> {
+  private async open(backend: InferenceBackend, probe: MemoryProbe, onLost: (reason: string) => void): Promise<void> {
     this.current = { status: 'LOADING', since: new Date() };
     try {
       const before = probe();
@@ -174,6 +184,13 @@ export class ModelVersion {
       const residentBytes = Math.max(probe() - before, this.manifest.sizeBytes, this.measured ?? 0);
       this.measured = residentBytes;
       this.current = { status: 'READY', session, loadedAt: new Date(), residentBytes };
+      void session.lost?.then((reason) => {
+        // Only the session this version still serves with: a drain under way ends it anyway.
+        const state = this.current;
+        if (state.status !== 'READY' || state.session !== session) return;
+        this.current = { status: 'FAILED', reason: scrubPaths(reason), stage: 'SERVING', at: new Date() };
+        onLost(this.current.reason);
+      });
     } catch (error) {
       // The reason is shown to clients: keep the runtime's words, not the server's folder layout.
       const message = error instanceof Error ? error.message : String(error);

@@ -45,7 +45,7 @@ export class Residency {
           this.onDemand.add(version);
           return;
         }
-        const state = await version.load(this.options.backend, this.options.memoryProbe);
+        const state = await version.load(this.options.backend, this.options.memoryProbe, this.lost(version));
         this.options.audit(
           'model.load',
           'system',
@@ -98,7 +98,7 @@ export class Residency {
       }
       for (const victim of plan.evict) await this.evict(victim);
       this.onDemand.delete(target);
-      const state = await target.load(this.options.backend, this.options.memoryProbe);
+      const state = await target.load(this.options.backend, this.options.memoryProbe, this.lost(target));
       this.options.audit(
         'model.load',
         actor,
@@ -116,6 +116,11 @@ export class Residency {
   async unload(target: ModelVersion, actor: string): Promise<void> {
     this.onDemand.delete(target);
     await this.drain(target, actor, 'model.unload');
+  }
+
+  /** Audits the loss of a version's session while it serves (it is then `FAILED` until loaded again). */
+  private lost(version: ModelVersion): (reason: string) => void {
+    return (reason) => this.options.audit('model.session.lost', 'system', version, 'FAILED', reason);
   }
 
   private async evict(victim: ModelVersion): Promise<void> {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -72,6 +73,11 @@ export class Gateway {
     return this.state;
   }
 
+  /** Runners stuck inside a run that have not ended (a worker thread the process cannot join: see main.ts). */
+  stuckRunners(): number {
+    return this.deps.registry.stuckRunners();
+  }
+
   /** Starts listening; resolves with the bound port (useful with `PORT=0`). */
   async start(): Promise<number> {
     const { config, logger, registry, authenticate, telemetry } = this.deps;
@@ -107,10 +113,23 @@ export class Gateway {
   /** Stops admitting requests, lets in-flight ones finish (up to the shutdown timeout), then frees the models. */
   async stop(): Promise<void> {
     if (this.state.phase === 'draining' || this.state.phase === 'stopped') return;
-    this.state = { phase: 'draining', since: new Date() };
+    const since = new Date();
+    this.state = { phase: 'draining', since };
     this.deps.logger.info('draining');
     await this.apollo.stop();
-    await this.deps.registry.close();
+    // A request whose run never returns holds its version's lease: it is not waited for past the drain's end, as
+    // freeing the backend (onStopped) ends its run, and with it the lease.
+    const freed = this.deps.registry.close().then(
+      () => true,
+      () => true,
+    );
+    const left = since.getTime() + this.deps.config.shutdownTimeoutMs - Date.now();
+    const timer = new AbortController();
+    const timeUp = delay(Math.max(0, left), false, { signal: timer.signal }).catch(() => false);
+    if (!(await Promise.race([freed, timeUp]))) {
+      this.deps.logger.warn('requests still hold a model after the drain; ending their runs');
+    }
+    timer.abort();
     await this.deps.onStopped?.();
     this.state = { phase: 'stopped' };
     this.deps.logger.info('stopped');

@@ -6,9 +6,10 @@ import { authenticateOnce } from './request-auth';
 
 /**
  * `GET /healthz` (the process is alive and its event loop answers) and `GET /readyz` (it should get traffic:
- * serving, and every model version loaded), in the shape orchestrators probe. Probes need only the status code:
- * `/readyz` names the phase and every model version with its state only to authenticated callers (any role may list
- * models), and answers anonymous callers with the status alone, so that the catalogue does not leak.
+ * serving, no model version failed, no runner stuck), in the shape orchestrators probe. Probes need only the status
+ * code: `/readyz` names the phase, the stuck runners and every model version with its state (and a failed one's
+ * stage and reason) only to authenticated callers (any role may list models), and answers anonymous callers with the
+ * status alone, so that the catalogue does not leak.
  */
 export function healthRoutes(
   registry: ModelRegistry,
@@ -27,10 +28,14 @@ export function healthRoutes(
       res.json({ status });
       return;
     }
-    const models = registry
-      .list()
-      .flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.version, state: v.state.status })));
-    res.json({ status, phase: phase().phase, models });
+    const models = registry.list().flatMap((m) =>
+      m.versions.map((v) => {
+        const { state } = v;
+        const failure = state.status === 'FAILED' && { stage: state.stage, reason: state.reason };
+        return { model: m.name, version: v.version, state: state.status, ...failure };
+      }),
+    );
+    res.json({ status, phase: phase().phase, stuckRunners: registry.stuckRunners(), models });
   });
   return router;
 }

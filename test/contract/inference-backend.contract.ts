@@ -1,6 +1,7 @@
 /**
  * What every `InferenceBackend` must do, as one suite that each implementation runs (`backend-*.test.ts`): the
- * in-thread ONNX Runtime backend, the one on its worker thread, and the fake the unit tests use. The registry, the
+ * in-thread ONNX Runtime backend, the one on its worker thread, the one in a child process, the isolated backend
+ * over each of the last two (a runner per session: what serves models), and the fake the unit tests use. The registry, the
  * batcher and the gateway rely on nothing else of a backend, so a backend that passes can replace another.
  *
  * Outputs are compared bit for bit with the implementation's reference: a direct onnxruntime-node session for the

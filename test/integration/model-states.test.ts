@@ -71,7 +71,13 @@ describe('several versions and a version that failed to load', () => {
     expect(await res.json()).toMatchObject({
       status: 'not ready',
       models: expect.arrayContaining([
-        { model: 'broken', version: 1, state: 'FAILED' },
+        {
+          model: 'broken',
+          version: 1,
+          state: 'FAILED',
+          stage: 'FILE',
+          reason: expect.stringMatching(/^sha256 [0-9a-f]{64} differs from manifest$/),
+        },
         { model: 'ecg-rhythm', version: 2, state: 'READY' },
       ]),
     });

@@ -102,9 +102,9 @@ describe('predict over HTTP with the shipped ecg-rhythm model', () => {
   });
 });
 
-describe('predict with ONNX Runtime on the main thread (ORT_WORKER_THREAD=0)', () => {
+describe('predict with ONNX Runtime on the main thread (ORT_RUNNER=main)', () => {
   it('answers the held-out .npy and XML with the same bits as with the inference worker', async () => {
-    const inThread = await startGateway({ ORT_WORKER_THREAD: '0' });
+    const inThread = await startGateway({ ORT_RUNNER: 'main' });
     try {
       const npy = await upload(inThread.predictor, readFileSync(path.join(HELDOUT, 'inputs.npy')), {
         filename: 'inputs.npy',

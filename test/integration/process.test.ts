@@ -5,15 +5,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { headersOf, multipartBody, upload, type PredictionJson } from '../support/graphql-client';
 import { loginAs, REPO_ROOT, TEST_ADMIN, testEnv } from '../support/gateway';
-import { startProcess } from '../support/gateway-process';
+import { killed, sessionProcesses, startProcess } from '../support/gateway-process';
 import { until } from '../support/held-request';
-import { HELDOUT, MODEL_DIR } from '../support/reference';
+import { HELDOUT } from '../support/reference';
 import { spinningLoopOnnx } from '../support/spinning-model';
 
 jest.setTimeout(120_000);
@@ -69,41 +67,12 @@ describe('the gateway process', () => {
     expect(await exited).toBe(0);
   });
 
-  it('ends by SHUTDOWN_TIMEOUT_MS with status 137 when a run inside ONNX Runtime never returns', async () => {
-    // A model that loops 1e9 times per unit of its largest input: the warm-up's zeros pass, a real record does not.
-    const models = mkdtempSync(path.join(tmpdir(), 'infergraph-spin-process-'));
-    const onnx = spinningLoopOnnx(0, 1e9);
-    const dir = path.join(models, 'spinning', '1');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'model.onnx'), onnx);
-    const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8')) as object;
-    const sha256 = createHash('sha256').update(onnx).digest('hex');
-    const fields = { name: 'spinning', version: 1, sha256, sizeBytes: onnx.length, heldout: undefined };
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, ...fields }));
-    const { child, port, output } = await startProcess({
-      MODELS_DIR: models,
-      SHUTDOWN_TIMEOUT_MS: '500',
-    });
-    const ended = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const admin = await loginAs(`http://127.0.0.1:${port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
-    // The request's first batch is handed to the inference worker (the batcher reports it started) and never
-    // returns, so neither does the request: the drain cannot finish, nor can freeing the worker.
-    void upload(admin, readFileSync(path.join(HELDOUT, 'inputs.xml')), { variables: { model: 'spinning' } }).catch(
-      () => undefined,
-    );
-    await until(async () => {
-      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-      return /^infergraph_batch_wait_seconds_count\{[^}]*model="spinning"[^}]*\} 1$/m.test(metrics);
-    });
-    child.kill('SIGTERM');
-    const [code, signal] = await ended;
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(output()).toMatch(/stopping did not finish within 2500 ms .*exit status 137/);
-  });
-
   it('kills a registration still validating when it stops, leaving no process behind, and exits 0', async () => {
     const { child, port, exited } = await startProcess({ SHUTDOWN_TIMEOUT_MS: '500' });
     const admin = await loginAs(`http://127.0.0.1:${port}/graphql`, TEST_ADMIN.username, TEST_ADMIN.password);
+    // One per shipped model version.
+    const runners = sessionProcesses(child.pid);
+    expect(runners).toHaveLength(2);
     const spec = (name: string, shape: (number | null)[]) => ({ name, dtype: 'float64', shape });
     const manifest = {
       inputs: [spec('signal', [null, 5000, 1])],
@@ -116,35 +85,14 @@ describe('the gateway process', () => {
       variables: { name: 'spinning', manifest },
       filename: 'model.onnx',
     }).catch(() => undefined);
-    // The validation's own process, a child of the gateway's.
-    const validations = (): number[] =>
-      readdirSync('/proc')
-        .filter((entry) => /^\d+$/.test(entry))
-        .filter((pid) => {
-          try {
-            const ppid = /^\d+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
-            return (
-              ppid === String(child.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ort-session.process')
-            );
-          } catch {
-            return false; // ended meanwhile
-          }
-        })
-        .map(Number);
+    // The validation's own process: a child of the gateway's beside its runners.
     let pids: number[] = [];
-    await until(() => Promise.resolve((pids = validations()).length === 1));
+    await until(() =>
+      Promise.resolve((pids = sessionProcesses(child.pid).filter((p) => !runners.includes(p))).length === 1),
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const [pid] = pids;
-    const state = (): string | undefined => {
-      try {
-        return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'))?.[1];
-      } catch {
-        return undefined; // gone
-      }
-    };
-    // Killed: gone, or a zombie nobody has reaped yet; never still running.
-    await until(() => Promise.resolve(state() === undefined || state() === 'Z'));
+    await until(() => Promise.resolve([...runners, ...pids].every(killed)));
   });
 
   it('refuses to start with invalid configuration, naming every problem', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { REPO_ROOT, testEnv } from './gateway';
 
 /** A gateway running as its own process. */
@@ -22,7 +23,8 @@ export function startProcess(
 ): Promise<Started> {
   const child = spawn(process.execPath, [...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...testEnv({ LOG_LEVEL: 'info', ...env }) },
+    // The runner an operator gets by default, where in-process test gateways use threads (see testEnv).
+    env: { PATH: process.env['PATH'] ?? '', ...testEnv({ LOG_LEVEL: 'info', ORT_RUNNER: 'process', ...env }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -47,4 +49,28 @@ export function startProcess(
     });
     void exited.then((code) => reject(new Error(`exited with ${String(code)} before listening: ${out}`)));
   });
+}
+
+/** The ONNX Runtime child processes (`ort-session.process`) of process `pid`: its runners and validations. */
+export function sessionProcesses(pid: number | undefined): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((child) => {
+      try {
+        const ppid = /^\d+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${child}/stat`, 'utf8'))?.[1];
+        return ppid === String(pid) && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('ort-session.process');
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Whether process `pid` has been killed: gone, or a zombie nobody has reaped yet; never still running. */
+export function killed(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] === 'Z';
+  } catch {
+    return true; // gone
+  }
 }

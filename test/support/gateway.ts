@@ -39,6 +39,10 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     // Suites send hundreds of predictions; the rate-limit tests set their own budgets.
     PREDICT_RATE_LIMIT_PER_MINUTE: '1000000',
     PREDICT_MAX_CONCURRENCY: '64',
+    // A worker thread per model version, not a child process: the suites start hundreds of gateways, and a child
+    // started through ts-node takes a second. The process runner, the production default, has its own suites
+    // (the backend contract, stuck-model.test.ts, process.test.ts).
+    ORT_RUNNER: 'thread',
     ...env,
   };
 }

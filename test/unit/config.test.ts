@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       modelValidationTimeoutMs: 30_000,
       ortAllowSpinning: false,
+      ortRunner: 'process',
       maxModelBytes: 256 * 1024 * 1024,
       modelMemory: { maxResidentVersions: 0, maxResidentBytes: 0 },
       mirrorQueueMax: 16,
@@ -210,6 +211,15 @@ describe('loadConfig', () => {
         expect.stringMatching(/^MODEL_VALIDATION_TIMEOUT_MS: /),
       ]);
     }
+  });
+
+  it('reads ORT_RUNNER (process, thread or main), and refuses the ORT_WORKER_THREAD it replaces, naming every problem', () => {
+    for (const runner of ['process', 'thread', 'main'] as const)
+      expect(loadConfig({ ORT_RUNNER: runner }, '/x').ortRunner).toBe(runner);
+    expect(problemsOf({ ORT_RUNNER: 'gpu', ORT_WORKER_THREAD: '1' })).toEqual([
+      expect.stringMatching(/^ORT_RUNNER: /),
+      'ORT_WORKER_THREAD: replaced by ORT_RUNNER (process, thread or main)',
+    ]);
   });
 
   it('returns a frozen object', () => {

@@ -1,35 +1,53 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { OrtBackendOptions } from './ort-backend';
 import { OrtWorkerBackend } from './ort-worker-backend';
 
+/** What an {@link OrtProcessBackend} tells its owner. */
+export interface OrtProcessHooks {
+  /** Told once `close()` has ended the process. */
+  readonly onClosed?: () => void;
+  /** Told when the process ends on its own (every session it held is then gone). */
+  readonly onCrash?: (exitCode: number) => void;
+}
+
 /**
- * ONNX Runtime sessions in a child process of their own, for files that are not trusted yet (`registerModel`'s
- * validation): `close()` kills the process (SIGKILL), which ends a run that would never return, where a worker
- * thread's `terminate()` waits for it. The protocol and the sessions are the worker backend's, over IPC.
+ * ONNX Runtime sessions in a child process of their own: `close()` kills the process (SIGKILL), which ends a run that
+ * would never return, where a worker thread's `terminate()` waits for it. The protocol and the sessions are the
+ * worker backend's, over IPC (inputs are copied: shared memory does not cross processes).
  */
 export class OrtProcessBackend extends OrtWorkerBackend {
   override readonly name = 'onnxruntime-node (child process)';
   private readonly children: ChildProcess[];
+  private readonly onClosed: () => void;
 
-  /** @param onClosed told once `close()` has ended the process. */
-  constructor(
-    options: OrtBackendOptions,
-    private readonly onClosed: () => void = () => undefined,
-  ) {
+  constructor(options: OrtBackendOptions, hooks: OrtProcessHooks = {}) {
     const children: ChildProcess[] = [];
-    super(
-      options,
-      () => undefined,
-      () => {
-        const child = forkSessionProcess(options);
-        children.push(child);
-        return new ChildAsWorker(child) as unknown as Worker;
-      },
-    );
+    super(options, hooks.onCrash, () => {
+      const child = forkSessionProcess(options);
+      children.push(child);
+      return new ChildAsWorker(child) as unknown as Worker;
+    });
     this.children = children;
+    this.onClosed = hooks.onClosed ?? (() => undefined);
+  }
+
+  /** The process's resident memory (from `/proc`; 0 where that cannot be read, or before it starts), in bytes. */
+  residentBytes(): number {
+    let total = 0;
+    for (const { pid, exitCode, signalCode } of this.children) {
+      if (pid === undefined || exitCode !== null || signalCode !== null) continue;
+      try {
+        const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        total += Number(kib ?? 0) * 1024;
+      } catch {
+        // Ended meanwhile, or no /proc here.
+      }
+    }
+    return total;
   }
 
   /** Kills the process now, without waiting for it (for a process that must end this instant). */
@@ -50,15 +68,20 @@ export class OrtProcessBackend extends OrtWorkerBackend {
 
 /**
  * Starts {@link OrtProcessBackend}s and keeps those not closed yet, so that a gateway that must end now (its stop
- * past the deadline) kills them rather than leaving a process that loops on without its parent.
+ * past the deadline) kills them rather than leaving a process that loops on without its parent (a process stuck in
+ * a run never sees its parent go).
  */
 export class OrtProcessBackends {
   private readonly live = new Set<OrtProcessBackend>();
 
   constructor(private readonly options: OrtBackendOptions) {}
 
-  start(): OrtProcessBackend {
-    const backend: OrtProcessBackend = new OrtProcessBackend(this.options, () => this.live.delete(backend));
+  /** @param onCrash told when the process ends on its own. */
+  start(onCrash?: (exitCode: number) => void): OrtProcessBackend {
+    const backend: OrtProcessBackend = new OrtProcessBackend(this.options, {
+      onClosed: () => this.live.delete(backend),
+      ...(onCrash && { onCrash }),
+    });
     this.live.add(backend);
     return backend;
   }

@@ -1,21 +1,21 @@
 import { assertNever } from '../../lib/assert-never';
-import type { InferenceSession } from '../backend';
-import { OrtBackend, type OrtBackendOptions } from './ort-backend';
+import type { InferenceBackend, InferenceSession } from '../backend';
 import type { OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-worker-protocol';
 
 /**
  * What the inference worker thread (`ort-session.worker.ts`) and the inference child process
- * (`ort-session.process.ts`) both are: the owner of a set of ONNX Runtime sessions, answering the worker protocol's
- * requests one at a time, in order. Each entry only says how messages arrive and leave.
+ * (`ort-session.process.ts`) both are: the owner of a set of sessions of `backend`, answering the worker protocol's
+ * requests. Each entry only says how messages arrive and leave, and which backend runs the sessions. Requests are
+ * handled one at a time, in order, unless the backend queues runs itself (`maxRunsInFlight` above 1): they are then
+ * handed to it as they come, so that the next batch is there when a run ends.
  *
  * @param reply sends one reply back; a failed request is a reply too (`ok: false`), never a rejection
  * @returns the handler to give every request to
  */
 export function ortSessionHost(
-  options: OrtBackendOptions,
+  backend: InferenceBackend,
   reply: (message: OrtWorkerReply) => void,
 ): (request: OrtWorkerRequest) => void {
-  const backend = new OrtBackend(options);
   const sessions = new Map<number, InferenceSession>();
   let nextSession = 0;
 
@@ -47,16 +47,19 @@ export function ortSessionHost(
     }
   }
 
+  async function answer(request: OrtWorkerRequest): Promise<void> {
+    let message: OrtWorkerReply;
+    try {
+      message = { id: request.id, ok: true, result: await handle(request) };
+    } catch (error) {
+      message = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+    }
+    reply(message);
+  }
+
+  if (backend.maxRunsInFlight > 1) return (request) => void answer(request);
   let queue = Promise.resolve();
   return (request) => {
-    queue = queue.then(async () => {
-      let message: OrtWorkerReply;
-      try {
-        message = { id: request.id, ok: true, result: await handle(request) };
-      } catch (error) {
-        message = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
-      }
-      reply(message);
-    });
+    queue = queue.then(() => answer(request));
   };
 }

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
+import { OrtBackend } from './ort-backend';
 import { ortSessionHost } from './ort-session-host';
 import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker-protocol';
 
@@ -12,5 +13,5 @@ const port = parentPort;
 if (port === null) throw new Error('ort-session.worker must run as a worker thread');
 
 // Outputs are small ([n, 2] here): posting a copy is cheaper than reasoning about who owns ORT's buffer.
-const host = ortSessionHost(workerData as OrtWorkerData, (reply) => port.postMessage(reply));
+const host = ortSessionHost(new OrtBackend(workerData as OrtWorkerData), (reply) => port.postMessage(reply));
 port.on('message', (request: OrtWorkerRequest) => host(request));

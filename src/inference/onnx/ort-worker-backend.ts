@@ -13,8 +13,9 @@ import type { OrtWorkerReply, OrtWorkerRequest, OrtWorkerResult } from './ort-wo
  * decoding and responses of other requests would wait for it instead of overlapping it. Inputs in shared memory
  * reach the worker without a copy (ONNX Runtime itself is then handed one: see `OrtSession.run`).
  *
- * One worker holds every session, so runs are serialised as they were on the main thread; the intra-op thread pool
- * (ONNX Runtime's own threads) does the parallel work inside each run.
+ * One worker holds every session opened through this backend, so their runs are serialised as they were on the main
+ * thread; the intra-op thread pool (ONNX Runtime's own threads) does the parallel work inside each run. To serve,
+ * `IsolatedBackend` gives each session a backend (a worker) of its own.
  */
 export class OrtWorkerBackend implements InferenceBackend {
   readonly name: string = 'onnxruntime-node (worker thread)';

@@ -31,6 +31,47 @@ describe('ModelVersion lifecycle', () => {
     expect(backend.sessions[0]?.released).toBe(true);
   });
 
+  it('fails a serving version at SERVING when its session is lost, refusing requests and telling its owner once', async () => {
+    let lose: (reason: string) => void = () => undefined;
+    const session = Object.assign(new FakeSession(), {
+      lost: new Promise<string>((resolve) => (lose = resolve)),
+    });
+    const v = version();
+    const told: string[] = [];
+    await v.load(
+      new FakeBackend(() => session),
+      () => 0,
+      (reason) => told.push(reason),
+    );
+    expect(v.state.status).toBe('READY');
+    lose('a run did not finish within 10 ms, so its runner was stopped (/srv/models/x/1/model.onnx)');
+    await new Promise((r) => setImmediate(r));
+    expect(v.state).toMatchObject({
+      status: 'FAILED',
+      stage: 'SERVING',
+      reason: 'a run did not finish within 10 ms, so its runner was stopped (<path>)',
+    });
+    expect(told).toEqual([(v.state as { reason: string }).reason]);
+    expect(() => v.acquire()).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
+    // An operator's unload clears it.
+    await v.unload();
+    expect(v.state.status).toBe('UNLOADED');
+  });
+
+  it('ignores the loss of a session it no longer serves with', async () => {
+    let lose: (reason: string) => void = () => undefined;
+    const first = Object.assign(new FakeSession(), { lost: new Promise<string>((resolve) => (lose = resolve)) });
+    const sessions = [first, new FakeSession()];
+    const v = version();
+    const backend = new FakeBackend(() => sessions.shift() ?? new FakeSession());
+    await v.load(backend);
+    await v.unload();
+    await v.load(backend);
+    lose('gone');
+    await new Promise((r) => setImmediate(r));
+    expect(v.state.status).toBe('READY');
+  });
+
   it('unload waits for every lease: DRAINING refuses new requests, then the session is freed', async () => {
     const backend = new FakeBackend();
     const v = version();
