@@ -4,6 +4,7 @@ import type { ModelEntry, ModelRegistry } from '../registry/model-registry';
 import type { TrafficPolicy } from '../traffic/traffic-policy';
 import { ModelAlias } from './promotion.type';
 import { TrafficPolicyType } from './traffic.type';
+import type { InputKindName } from '../registry/input-kind';
 import type { ModelVersion, VersionStatus } from '../registry/model-version';
 
 /** GraphQL mirror of {@link VersionStatus}; the record type makes the compiler flag a missing state. */
@@ -17,6 +18,24 @@ export const ModelVersionState: { [K in VersionStatus]: K } = {
 registerEnumType(ModelVersionState, {
   name: 'ModelVersionState',
   description: 'Where a model version is in its life.',
+});
+
+/** GraphQL mirror of {@link InputKindName}: what a version's requests send. */
+export const InputKindEnum: { [K in Uppercase<InputKindName>]: Lowercase<K> } = {
+  SIGNAL: 'signal',
+  IMAGE: 'image',
+  TEXT: 'text',
+  TENSOR: 'tensor',
+};
+registerEnumType(InputKindEnum, {
+  name: 'InputKind',
+  description: "What a model version's requests send, as its manifest declares (`input.kind`).",
+  valuesConfig: {
+    SIGNAL: { description: 'Batches of fixed-length signals, as XML or `.npy` files.' },
+    IMAGE: { description: 'Images (PNG, JPEG, WebP), preprocessed as the manifest says.' },
+    TEXT: { description: 'UTF-8 texts, tokenised as the manifest says.' },
+    TENSOR: { description: 'Tensors of the input shape, as `.npy` files.' },
+  },
 });
 
 @ObjectType('TensorSpec', { description: 'Name, element type and shape of a model input or output.' })
@@ -43,6 +62,10 @@ export class ModelVersionType {
 
   @Field(() => ModelVersionState) get state(): VersionStatus {
     return this.source.state.status;
+  }
+
+  @Field(() => InputKindEnum, { description: 'What its requests send.' }) get inputKind(): InputKindName {
+    return this.source.manifest.input.kind;
   }
 
   @Field(() => String, { nullable: true, description: 'Why the version failed to load, when `state` is FAILED.' })

@@ -1,18 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { inputKindProblems, inputKindSchema, relativePath } from './input-kind';
 
 const tensorSpec = z.object({
   name: z.string().min(1),
   dtype: z.enum(['float64', 'float32', 'int64', 'int32']),
   shape: z.array(z.union([z.number().int().positive(), z.string().min(1)])).min(1),
 });
-
-/** A path inside a version's folder: plain segments, never `..` or absolute. */
-const relativePath = z
-  .string()
-  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/)
-  .refine((p) => !p.split('/').includes('..'), 'must stay inside the version folder');
 
 /** Model names become URL and folder segments: keep them to a safe alphabet. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -26,6 +21,8 @@ const manifestSchema = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     sizeBytes: z.number().int().positive(),
     inputs: z.array(tensorSpec).length(1),
+    /** What requests send (signals, images, text or tensors) and how it becomes the input tensor. */
+    input: inputKindSchema,
     outputs: z.array(tensorSpec).length(1),
     labels: z.array(z.string().min(1)).min(1),
     maxBatchSize: z.number().int().positive().optional(),
@@ -53,7 +50,7 @@ export function manifestProblems(raw: unknown): Manifest | string[] {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const manifest = parsed.data;
-  const problems = dynamicAxisProblems(manifest);
+  const problems = [...dynamicAxisProblems(manifest), ...inputKindProblems(manifest.input, manifest.inputs[0])];
   const output = manifest.outputs[0];
   const width = output?.shape[output.shape.length - 1];
   if (typeof width === 'number' && width !== manifest.labels.length)

@@ -16,6 +16,7 @@ import type { Float64Tensor, InferenceBackend, TensorSpec } from '../../src/infe
 import { sharedFloat64Array } from '../../src/lib/worker-thread';
 import { heldoutInputs } from '../support/held-request';
 import { HELDOUT, MODEL_DIR, readNpy, sameBits } from '../support/reference';
+import { typedModels } from '../support/typed-models';
 
 /** Values per held-out ECG (`[5000, 1]` per sample). */
 const L = 5000;
@@ -183,6 +184,33 @@ export function defineInferenceBackendSuite(name: string, implementation: Backen
           expect(worst).toBeLessThan(1e-5);
         } finally {
           await session.release();
+        }
+      });
+    }
+
+    if (reference.runsTheModel) {
+      it("converts to the model's input type (float32, int64) and gives its outputs as float64", async () => {
+        const models = typedModels();
+        const f32 = await backend.open(models.float32);
+        const i64 = await backend.open(models.int64);
+        try {
+          expect(f32.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['N', 3] }]);
+          const x = [0.1, -2, 1e-8, 3.3, 65504, 0.7];
+          const y = await f32.run({ data: Float64Array.from(x), dims: [2, 3] });
+          expect(y.dims).toEqual([2, 3]);
+          // Each step rounded to float32, as ONNX Runtime computes it.
+          const f = Math.fround;
+          expect([...y.data]).toEqual(x.map((v) => f(f(f(v) * 0.5) + 0.25)));
+
+          expect(i64.inputs).toEqual([{ name: 'ids', dtype: 'int64', shape: ['N', 4] }]);
+          const ids = await i64.run({ data: Float64Array.from([1, 2, 3, 4, 0, 0, 2 ** 40, 7]), dims: [2, 4] });
+          expect({ data: [...ids.data], dims: ids.dims }).toEqual({ data: [10, 2 ** 40 + 7], dims: [2, 1] });
+          // Ids are whole numbers: a fraction is refused, never rounded into another id.
+          await expect(i64.run({ data: Float64Array.from([1, 2, 3.5, 4]), dims: [1, 4] })).rejects.toThrow(
+            '3.5 is not a whole number the input can hold',
+          );
+        } finally {
+          await Promise.all([f32.release(), i64.release()]);
         }
       });
     }

@@ -134,3 +134,33 @@ describe('request bodies', () => {
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
   });
 });
+
+describe('the input kind each version declares', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'infergraph-models-'));
+    const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8')) as object;
+    for (const [name, input] of [
+      ['ecg-rhythm', undefined],
+      ['ecg-tensor', { kind: 'tensor' }],
+    ] as const) {
+      const dir = path.join(root, name, '1');
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(path.join(MODEL_DIR, 'model.onnx'), path.join(dir, 'model.onnx'));
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, name, input }));
+    }
+    gw = await startGateway({ MODELS_DIR: root });
+  });
+  afterAll(() => gw.stop());
+
+  it('is listed per version: SIGNAL for a manifest without `input`, else the kind it names', async () => {
+    const res = await postJson<{ models: { name: string; versions: { inputKind: string }[] }[] }>(
+      gw.viewer,
+      '{ models { name versions { inputKind } } }',
+    );
+    expect(res.body.data?.models).toEqual([
+      { name: 'ecg-rhythm', versions: [{ inputKind: 'SIGNAL' }] },
+      { name: 'ecg-tensor', versions: [{ inputKind: 'TENSOR' }] },
+    ]);
+  });
+});

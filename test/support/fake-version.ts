@@ -25,6 +25,7 @@ export function fakeModelFiles(
     sha256: createHash('sha256').update(bytes).digest('hex'),
     sizeBytes: bytes.length,
     inputs: [{ name: 'signal', dtype: 'float64', shape: ['N', 4, 1] }],
+    input: { kind: 'signal' },
     outputs: [{ name: 'probabilities', dtype: 'float64', shape: ['N', 2] }],
     labels: ['a', 'b'],
     ...patch,

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { assertNever } from '../../lib/assert-never';
 import { isShared } from '../../lib/worker-thread';
 import type { Float64Tensor, InferenceBackend, InferenceSession, TensorDtype, TensorSpec } from '../backend';
 
@@ -128,6 +129,24 @@ class OrtSession implements InferenceSession {
     const [inputName] = this.session.inputNames;
     const [outputName] = this.session.outputNames;
     if (inputName === undefined || outputName === undefined) throw new Error('model has no input or output');
+    const dtype = this.inputs[0]?.dtype ?? 'unknown';
+    let result: ort.InferenceSession.ReturnType;
+    if (dtype === 'float64') {
+      result = await this.runFloat64(inputName, outputName, input);
+    } else {
+      // Another element type: the conversion is the copy ONNX Runtime needs anyway.
+      result = await this.session.run({ [inputName]: converted(input, dtype) }, [outputName]);
+    }
+    const out = result[outputName];
+    if (out === undefined) throw new Error(`model gave no output ${outputName}`);
+    return { data: asFloat64(out), dims: out.dims };
+  }
+
+  private async runFloat64(
+    inputName: string,
+    outputName: string,
+    input: Float64Tensor,
+  ): Promise<ort.InferenceSession.ReturnType> {
     const shared = isShared(input.data);
     const reuse = shared && !this.scratchInUse;
     let data = input.data;
@@ -137,14 +156,59 @@ class OrtSession implements InferenceSession {
       data.set(input.data);
       this.scratchInUse = true;
     } else if (shared) data = new Float64Array(input.data);
-    let result: ort.InferenceSession.ReturnType;
     try {
-      result = await this.session.run({ [inputName]: new ort.Tensor('float64', data, input.dims) }, [outputName]);
+      return await this.session.run({ [inputName]: new ort.Tensor('float64', data, input.dims) }, [outputName]);
     } finally {
       if (reuse) this.scratchInUse = false;
     }
-    const out = result[outputName];
-    if (out === undefined || out.type !== 'float64') throw new Error(`output ${outputName} is not float64`);
-    return { data: out.data as Float64Array, dims: out.dims };
+  }
+}
+
+/**
+ * The gateway's float64 values as a tensor of the model's input type. Integer types take whole numbers only (token
+ * ids, class indices): a fraction or a value out of range fails the run rather than being rounded into another id.
+ */
+function converted(input: Float64Tensor, dtype: TensorDtype): ort.Tensor {
+  const { data, dims } = input;
+  switch (dtype) {
+    case 'float32':
+      return new ort.Tensor('float32', Float32Array.from(data), dims);
+    case 'int32':
+      return new ort.Tensor(
+        'int32',
+        Int32Array.from(data, (v) => wholeNumber(v, -(2 ** 31), 2 ** 31 - 1)),
+        dims,
+      );
+    case 'int64': {
+      const ints = new BigInt64Array(data.length);
+      for (let i = 0; i < data.length; i += 1) ints[i] = BigInt(wholeNumber(data[i] ?? NaN));
+      return new ort.Tensor('int64', ints, dims);
+    }
+    case 'float64':
+      return new ort.Tensor('float64', new Float64Array(data), dims);
+    case 'unknown':
+      throw new Error('the model takes an input of a type the gateway does not support');
+    default:
+      return assertNever(dtype);
+  }
+}
+
+function wholeNumber(v: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${v} is not a whole number the input can hold`);
+  return v;
+}
+
+/** An output as float64 values, whatever its numeric type. */
+function asFloat64(out: ort.Tensor): Float64Array {
+  switch (out.type) {
+    case 'float64':
+      return out.data as Float64Array;
+    case 'float32':
+    case 'int32':
+      return Float64Array.from(out.data as Float32Array | Int32Array);
+    case 'int64':
+      return Float64Array.from(out.data as BigInt64Array, Number);
+    default:
+      throw new Error(`output of type ${out.type} is not numeric`);
   }
 }
