@@ -7,7 +7,7 @@
  * over shared memory, where the values are kept (see `OrtSession.run`).
  */
 export interface SignalBatch {
-  readonly format: BatchFormat;
+  readonly format: SampleFormat;
   /** One id per sample: the `id` attribute in XML, else the sample's zero-based index as a string. */
   readonly ids: readonly string[];
   readonly count: number;
@@ -32,6 +32,9 @@ export interface PendingSamples {
 
 /** File formats accepted by `predict`. */
 export type BatchFormat = 'xml' | 'npy';
+
+/** Where a batch's samples came from: a file of one of those formats, or texts sent as strings. */
+export type SampleFormat = BatchFormat | 'text';
 
 /** What the model expects of each decoded batch; decoders check it while decoding. */
 export interface BatchExpectation {

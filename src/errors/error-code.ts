@@ -46,6 +46,14 @@ export enum ErrorCode {
   // Values, checked against the model's input contract.
   WRONG_SAMPLE_LENGTH = 'WRONG_SAMPLE_LENGTH',
   NON_FINITE_VALUE = 'NON_FINITE_VALUE',
+  /** A text of a text model's request is empty (or white space only). */
+  TEXT_EMPTY = 'TEXT_EMPTY',
+  /** A text is longer than the model's `maxChars`. */
+  TEXT_TOO_LONG = 'TEXT_TOO_LONG',
+  /** A text holds a control character or a lone surrogate. */
+  TEXT_INVALID = 'TEXT_INVALID',
+  /** The request sends another kind of input than the model takes (a file to a text model, texts to a signal model). */
+  INPUT_KIND_MISMATCH = 'INPUT_KIND_MISMATCH',
 
   // Models.
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',

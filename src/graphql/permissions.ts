@@ -52,6 +52,7 @@ export const ruleTree: IRules = {
     logout: allow,
     unlockLogin: admin,
     predict: predictor,
+    predictTexts: predictor,
     registerModel: admin,
     loadModel: admin,
     unloadModel: admin,

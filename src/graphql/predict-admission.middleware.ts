@@ -1,27 +1,25 @@
 import type { IMiddleware } from 'graphql-middleware';
+import type { IMiddlewareResolver } from 'graphql-middleware/dist/types';
 import { principalKey } from '../auth/principal';
 import type { PredictAdmission } from '../admission/predict-admission';
 import type { GatewayContext } from './context';
 
 /**
- * Field middleware on `Mutation.predict`. It runs per resolver call, so every alias of `predict` in one document
- * takes its own unit of budget and its own concurrency slot. Runs after the permission layer, so the caller is
+ * Field middleware on the mutations that run a model (`predict`, `predictTexts`). It runs per resolver call, so every
+ * alias of them in one document takes its own unit of budget and its own concurrency slot. Runs after the permission layer, so the caller is
  * authenticated here.
  */
 export function predictAdmissionMiddleware(admission: PredictAdmission): IMiddleware {
-  return {
-    Mutation: {
-      predict: async (resolve, parent, args, ctx: GatewayContext, info) => {
-        const key = ctx.auth.status === 'authenticated' ? principalKey(ctx.auth.principal) : `address:${ctx.address}`;
-        const release = await admission.admit(key);
-        try {
-          // graphql-middleware types a resolver's result as `any`; this middleware only passes it through.
-          const result: unknown = await resolve(parent, args, ctx, info);
-          return result;
-        } finally {
-          release();
-        }
-      },
-    },
+  const admitted: IMiddlewareResolver<unknown, GatewayContext> = async (resolve, parent, args, ctx, info) => {
+    const key = ctx.auth.status === 'authenticated' ? principalKey(ctx.auth.principal) : `address:${ctx.address}`;
+    const release = await admission.admit(key);
+    try {
+      // graphql-middleware types a resolver's result as `any`; this middleware only passes it through.
+      const result: unknown = await resolve(parent, args, ctx, info);
+      return result;
+    } finally {
+      release();
+    }
   };
+  return { Mutation: { predict: admitted, predictTexts: admitted } };
 }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, InputType, Int, Mutation, Resolver } from 'type-graphql';
 import { principalKey } from '../auth/principal';
 import type { PredictionService } from '../prediction/prediction.service';
 import { principalOf, type GatewayContext } from './context';
@@ -6,7 +6,17 @@ import { Prediction } from './prediction.type';
 import { uploadSource } from './upload-source';
 import { PendingUpload, UploadScalar } from './upload-scalar';
 
-/** The `predict` mutation: a thin adapter from GraphQL arguments to {@link PredictionService}. */
+/** One text of a `predictTexts` request. */
+@InputType('TextInput', { description: 'One text to classify, and the id its prediction carries.' })
+export class TextInput {
+  @Field(() => String, { nullable: true, description: 'Echoed as the sample id; default: the index.' })
+  id?: string | null;
+
+  @Field({ description: 'UTF-8 text, tokenised as the model was trained (see the model README).' })
+  text!: string;
+}
+
+/** The `predict` mutations: thin adapters from GraphQL arguments to {@link PredictionService}. */
 @Resolver(() => Prediction)
 export class PredictionResolver {
   constructor(
@@ -35,7 +45,33 @@ export class PredictionResolver {
     const result = await this.predictions.predict({
       model,
       version,
-      file: uploadSource(file.file, this.maxUploadBytes),
+      input: { kind: 'file', file: uploadSource(file.file, this.maxUploadBytes) },
+      principal: principalKey(principalOf(ctx)),
+      afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
+    });
+    return new Prediction(result);
+  }
+
+  @Mutation(() => Prediction, {
+    description:
+      'Runs a text model (`inputKind: TEXT`) on one or more texts: each is tokenised as the model was trained, ' +
+      'and gets one sample of the answer, in order. Routing, canaries and shadows as for `predict`.',
+  })
+  async predictTexts(
+    @Arg('model', { description: 'Model name, e.g. `tweet-sentiment`.' }) model: string,
+    @Arg('texts', () => [TextInput], { description: 'At most MAX_SAMPLES_PER_REQUEST texts.' }) texts: TextInput[],
+    @Ctx() ctx: GatewayContext,
+    @Arg('version', () => Int, {
+      nullable: true,
+      description:
+        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
+    })
+    version?: number | null,
+  ): Promise<Prediction> {
+    const result = await this.predictions.predict({
+      model,
+      version,
+      input: { kind: 'texts', texts },
       principal: principalKey(principalOf(ctx)),
       afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
     });

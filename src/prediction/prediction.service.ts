@@ -11,6 +11,9 @@ import type { ModelMonitor } from '../drift/model-monitor';
 import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
 import { Stage, type Instrumentation } from '../telemetry/instrumentation';
+import type { TextItem } from '../codec/text/text-batch-encoder';
+import { assertNever } from '../lib/assert-never';
+import type { InputKindName } from '../registry/input-kind';
 
 /** The content of an uploaded file, and its client-given name (a hint only). */
 export interface UploadedFile {
@@ -26,11 +29,22 @@ export interface UploadSource {
   discard(): void;
 }
 
+/** What a request sends: a file (signals as XML or `.npy`, tensors as `.npy`) or texts. */
+export type PredictInput =
+  | { readonly kind: 'file'; readonly file: UploadSource }
+  | { readonly kind: 'texts'; readonly texts: readonly TextItem[] };
+
+/** The version input kinds each kind of request is for. */
+const ACCEPTED_BY: Readonly<Record<PredictInput['kind'], readonly InputKindName[]>> = {
+  file: ['signal', 'tensor'],
+  texts: ['text'],
+};
+
 /** What a prediction request asks for. */
 export interface PredictRequest {
   readonly model: string;
   readonly version?: number | null;
-  readonly file: UploadSource;
+  readonly input: PredictInput;
   /** Who asks (a stable key): a canary split is sticky per principal. */
   readonly principal: string;
   /** Runs `task` once the response has been sent (shadow and canary comparisons go there). */
@@ -161,9 +175,7 @@ export class PredictionService {
     const { instrumentation: telemetry } = this.options;
     let batch: SignalBatch | undefined;
     try {
-      const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => request.file.read());
-      const expect = { sampleLength: version.sampleLength, maxSamples: this.options.maxSamplesPerRequest };
-      batch = await this.options.ingest.decode(bytes, filename, expect);
+      batch = await this.decode(request.input, version);
       const lease = await telemetry.stage(Stage.QUEUE_WAIT, {}, () => this.options.registry.lease(version));
       return { batch, lease };
     } catch (error) {
@@ -171,6 +183,27 @@ export class PredictionService {
       throw error;
     } finally {
       admitted();
+    }
+  }
+
+  /** The request's samples as the version's batch: a file read and decoded, or texts tokenised. */
+  private async decode(input: PredictInput, version: ModelVersion): Promise<SignalBatch> {
+    const { instrumentation: telemetry, maxSamplesPerRequest } = this.options;
+    switch (input.kind) {
+      case 'file': {
+        const { bytes, filename } = await telemetry.stage(Stage.UPLOAD, {}, () => input.file.read());
+        const expect = { sampleLength: version.sampleLength, maxSamples: maxSamplesPerRequest };
+        return this.options.ingest.decode(bytes, filename, expect);
+      }
+      case 'texts': {
+        const preprocessor = await version.preprocessor();
+        if (preprocessor.kind !== 'text') throw kindMismatch(version, input);
+        return telemetry.stage(Stage.DECODE, { format: 'text' }, () =>
+          Promise.resolve(preprocessor.encoder.encode(input.texts, maxSamplesPerRequest)),
+        );
+      }
+      default:
+        return assertNever(input);
     }
   }
 
@@ -183,9 +216,11 @@ export class PredictionService {
       const routed = this.options.router.route(request.model, request.version, request.principal);
       const { version, route } = routed;
       this.options.instrumentation.target({ model: version.name, version: version.version, route });
+      if (!ACCEPTED_BY[request.input.kind].includes(version.manifest.input.kind))
+        throw kindMismatch(version, request.input);
       return { routed, admitted: this.options.registry.admit(version) };
     } catch (error) {
-      request.file.discard();
+      if (request.input.kind === 'file') request.input.file.discard();
       throw error;
     }
   }
@@ -209,4 +244,15 @@ class Deadline {
   clear(): void {
     clearTimeout(this.timer);
   }
+}
+
+/** The request sends what the version does not take. */
+function kindMismatch(version: ModelVersion, input: PredictInput): GatewayError {
+  const takes = version.manifest.input.kind;
+  const way = takes === 'text' ? '`predictTexts`' : 'a file (`predict`)';
+  return new GatewayError(
+    ErrorCode.INPUT_KIND_MISMATCH,
+    `Model ${version.name} version ${version.version} takes ${takes} input, sent as ${way}.`,
+    { model: version.name, version: version.version, expected: takes, received: input.kind },
+  );
 }

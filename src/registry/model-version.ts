@@ -7,6 +7,7 @@ import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
 import { InFlight } from './in-flight';
 import { LoadFailure, openVerified, warmUp, type LoadStage } from './version-loader';
+import { loadPreprocessor, type Preprocessor } from './preprocessing';
 import type { Provenance } from './version-catalogue';
 import { elementCount } from '../tensor/tensor';
 
@@ -64,6 +65,8 @@ export class ModelVersion {
   private lastReleased = 0;
   /** The memory the last load measured, kept after an unload to predict the next one. */
   private measured: number | null = null;
+  /** Its preprocessing, read once (a failed read is tried again next time). */
+  private prepared: Promise<Preprocessor> | undefined;
 
   constructor(
     readonly manifest: Manifest,
@@ -140,6 +143,18 @@ export class ModelVersion {
   }
 
   /**
+   * What turns a request into this version's batch (a text model's vocabulary, read from its folder once).
+   * @throws Error naming what cannot be read
+   */
+  preprocessor(): Promise<Preprocessor> {
+    this.prepared ??= loadPreprocessor(this.manifest, this.dir).catch((error: unknown) => {
+      this.prepared = undefined;
+      throw error;
+    });
+    return this.prepared;
+  }
+
+  /**
    * Refuses a request at once unless the version is `READY`.
    * @throws GatewayError `MODEL_NOT_READY` naming the state the version is in.
    */
@@ -177,6 +192,9 @@ export class ModelVersion {
     this.current = { status: 'LOADING', since: new Date() };
     try {
       const before = probe();
+      await this.preprocessor().catch((error: unknown) => {
+        throw new LoadFailure('FILE', error instanceof Error ? error.message : String(error));
+      });
       const session = await openVerified(this.manifest, this.dir, backend);
       await warmUp(session, this.plan, this.sampleLength, this.manifest.labels.length);
       // Memory freed by another session is reused without growing the process, so a reload can read low: keep the

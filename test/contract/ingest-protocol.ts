@@ -1,5 +1,5 @@
 /** What a jest test and `ingest-host.ts` say to each other over IPC (see there). */
-import type { BatchExpectation, BatchFormat } from '../../src/codec/signal-batch';
+import type { BatchExpectation, SampleFormat } from '../../src/codec/signal-batch';
 import type { ErrorCode } from '../../src/errors/error-code';
 import type { ErrorDetails } from '../../src/errors/gateway-error';
 
@@ -20,7 +20,7 @@ export type HostResult =
   | { readonly op: 'started' }
   | {
       readonly op: 'decode';
-      readonly format: BatchFormat;
+      readonly format: SampleFormat;
       readonly count: number;
       readonly sampleLength: number;
       readonly ids: string[];

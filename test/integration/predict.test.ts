@@ -121,10 +121,10 @@ describe('predict with ONNX Runtime on the main thread (ORT_RUNNER=main)', () =>
 });
 
 describe('models query and health endpoints', () => {
-  it('lists both shipped models with their state and input/output specs', async () => {
+  it('lists the shipped models with their state, input kind and input/output specs', async () => {
     const res = await postJson<{ models: unknown[] }>(
       gw.viewer,
-      '{ models { name defaultVersion versions { version state failureReason labels sha256 maxBatchSize inputs { name dtype shape } outputs { name dtype shape } } } }',
+      '{ models { name defaultVersion versions { version state inputKind failureReason labels sha256 maxBatchSize inputs { name dtype shape } outputs { name dtype shape } } } }',
     );
     const shipped = (name: string) => ({
       name,
@@ -133,6 +133,7 @@ describe('models query and health endpoints', () => {
         expect.objectContaining({
           version: 1,
           state: 'READY',
+          inputKind: 'SIGNAL',
           failureReason: null,
           labels: ['normal', 'atrial_fibrillation'],
           maxBatchSize: 32,
@@ -141,7 +142,22 @@ describe('models query and health endpoints', () => {
         }),
       ],
     });
-    expect(res.body.data?.models).toEqual([shipped('ecg-rhythm'), shipped('ecg-rhythm-large')]);
+    const text = {
+      name: 'tweet-sentiment',
+      defaultVersion: 1,
+      versions: [
+        expect.objectContaining({
+          version: 1,
+          state: 'READY',
+          inputKind: 'TEXT',
+          labels: ['negative', 'neutral', 'positive'],
+          maxBatchSize: 32,
+          inputs: [{ name: 'ids', dtype: 'int64', shape: [null, 32] }],
+          outputs: [{ name: 'probabilities', dtype: 'float32', shape: [null, 3] }],
+        }),
+      ],
+    };
+    expect(res.body.data?.models).toEqual([shipped('ecg-rhythm'), shipped('ecg-rhythm-large'), text]);
   });
 
   it('returns null for an unknown model name', async () => {
@@ -160,6 +176,7 @@ describe('models query and health endpoints', () => {
       models: [
         { model: 'ecg-rhythm', version: 1, state: 'READY' },
         { model: 'ecg-rhythm-large', version: 1, state: 'READY' },
+        { model: 'tweet-sentiment', version: 1, state: 'READY' },
       ],
     });
   });

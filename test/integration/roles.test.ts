@@ -62,6 +62,11 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'Mutation.logout': { access: 'public', call: query('mutation { logout(refreshToken: "rt_unknown") }') },
   'Mutation.predict': { access: 'PREDICTOR', call: (as) => upload(as, xmlBatch([tokens(5000)])) },
+  // Texts to a signal model: admitted callers get INPUT_KIND_MISMATCH, the others are refused before.
+  'Mutation.predictTexts': {
+    access: 'PREDICTOR',
+    call: query('mutation { predictTexts(model: "ecg-rhythm", texts: [{ text: "late" }]) { shape } }'),
+  },
   // A version that does not exist: admitted callers get MODEL_VERSION_NOT_FOUND, so the shared model stays loaded.
   'Mutation.loadModel': {
     access: 'ADMIN',

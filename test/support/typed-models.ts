@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -36,4 +36,47 @@ export function typedModels(): { float32: string; int64: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'infergraph-typed-'));
   execFileSync('/usr/bin/python3', ['-c', BUILD_TYPED, dir]);
   return { float32: path.join(dir, 'float32.onnx'), int64: path.join(dir, 'int64.onnx') };
+}
+
+/**
+ * A tiny text classifier over int64 token ids `[N, 6]` (id 0 padding): an embedding of 8 tokens into 2 dimensions,
+ * averaged over the non-padding ids, then softmax. Output `probabilities` float32 `[N, 2]`.
+ */
+const BUILD_TEXT = `
+import sys
+from onnx import TensorProto, helper
+emb = [0.0, 0.0,  0.0, 0.0,  1.5, -1.0,  -2.0, 0.5,  0.25, 0.75,  3.0, -3.0,  -0.5, -0.5,  1.0, 2.0]
+nodes = [
+    helper.make_node("Gather", ["embedding", "ids"], ["vectors"]),
+    helper.make_node("Greater", ["ids", "zero"], ["real"]),
+    helper.make_node("Cast", ["real"], ["weight"], to=TensorProto.FLOAT),
+    helper.make_node("Unsqueeze", ["weight", "last"], ["weight3"]),
+    helper.make_node("Mul", ["vectors", "weight3"], ["kept"]),
+    helper.make_node("ReduceSum", ["kept", "one"], ["total"], keepdims=0),
+    helper.make_node("ReduceSum", ["weight", "one"], ["count"], keepdims=1),
+    helper.make_node("Max", ["count", "tiny"], ["safe"]),
+    helper.make_node("Div", ["total", "safe"], ["mean"]),
+    helper.make_node("Softmax", ["mean"], ["probabilities"], axis=1),
+]
+graph = helper.make_graph(nodes, "text",
+    [helper.make_tensor_value_info("ids", TensorProto.INT64, ["N", 6])],
+    [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+    [helper.make_tensor("embedding", TensorProto.FLOAT, [8, 2], emb),
+     helper.make_tensor("zero", TensorProto.INT64, [], [0]),
+     helper.make_tensor("last", TensorProto.INT64, [1], [2]),
+     helper.make_tensor("one", TensorProto.INT64, [1], [1]),
+     helper.make_tensor("tiny", TensorProto.FLOAT, [], [1.0])])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+model.ir_version = 7
+open(sys.argv[1], "wb").write(model.SerializeToString())
+`;
+
+/** The vocabulary of {@link textModelOnnx}: id = index, 0 padding, 1 unknown. */
+export const TEXT_MODEL_VOCABULARY = ['<pad>', '<unk>', 'great', 'late', '!', '<user>', 'flight', '<num>'] as const;
+
+/** Builds the tiny text model and returns the file's bytes. */
+export function textModelOnnx(): Buffer {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'infergraph-text-')), 'text.onnx');
+  execFileSync('/usr/bin/python3', ['-c', BUILD_TEXT, file]);
+  return readFileSync(file);
 }

@@ -74,8 +74,13 @@ export const API_SDL = /* GraphQL */ `
     models: [Model!]!
     model(name: String!): Model
   }
+  input TextInput {
+    id: String
+    text: String!
+  }
   type Mutation {
     predict(model: String!, version: Int, file: Upload!): Prediction!
+    predictTexts(model: String!, version: Int, texts: [TextInput!]!): Prediction!
   }
 `;
 

@@ -129,7 +129,7 @@ describe('PredictionService with a shadow version', () => {
     const bytes = npyBytes({ descr: '<f8', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] });
     const result = await service.predict({
       model: 'm',
-      file: { read: async () => ({ bytes, filename: 'x.npy' }), discard: () => undefined },
+      input: { kind: 'file', file: { read: async () => ({ bytes, filename: 'x.npy' }), discard: () => undefined } },
       principal: 'user:1',
       afterResponse: (task) => afterResponse.push(task),
     });

@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseVocabulary, TextBatchEncoder } from '../codec/text/text-batch-encoder';
+import { assertNever } from '../lib/assert-never';
+import type { Manifest } from './manifest';
+
+/** What turns a request of a version's input kind into its batch, with the files it needs already read. */
+export type Preprocessor =
+  | { readonly kind: 'signal' }
+  | { readonly kind: 'tensor' }
+  | { readonly kind: 'text'; readonly encoder: TextBatchEncoder };
+
+/**
+ * Reads what a version's preprocessing needs from its folder (a text model's vocabulary).
+ * @throws Error naming the problem (the version then fails to load)
+ */
+export async function loadPreprocessor(manifest: Manifest, dir: string): Promise<Preprocessor> {
+  const { input } = manifest;
+  switch (input.kind) {
+    case 'signal':
+    case 'tensor':
+      return { kind: input.kind };
+    case 'text': {
+      const file = path.join(dir, input.text.vocabulary);
+      const json = await readFile(file, 'utf8').catch(() => {
+        throw new Error(`the vocabulary ${input.text.vocabulary} cannot be read`);
+      });
+      return { kind: 'text', encoder: new TextBatchEncoder(parseVocabulary(json, input.text), input.text) };
+    }
+    case 'image':
+      throw new Error('image models cannot be served yet: their decoding is not part of this gateway version');
+    default:
+      return assertNever(input);
+  }
+}
