@@ -24,6 +24,10 @@ COPY models/ecg-rhythm/1/manifest.json models/ecg-rhythm/1/model.onnx ./models/e
 COPY models/ecg-rhythm/1/heldout/inputs.npy models/ecg-rhythm/1/heldout/expected_outputs.npy ./models/ecg-rhythm/1/heldout/
 COPY models/ecg-rhythm-large/1/manifest.json models/ecg-rhythm-large/1/model.onnx ./models/ecg-rhythm-large/1/
 COPY models/ecg-rhythm-large/1/heldout/inputs.npy models/ecg-rhythm-large/1/heldout/expected_outputs.npy ./models/ecg-rhythm-large/1/heldout/
+COPY models/tweet-sentiment/1/manifest.json models/tweet-sentiment/1/model.onnx models/tweet-sentiment/1/vocab.json ./models/tweet-sentiment/1/
+COPY models/tweet-sentiment/1/heldout/inputs.npy models/tweet-sentiment/1/heldout/expected_outputs.npy ./models/tweet-sentiment/1/heldout/
+COPY models/digits/1/manifest.json models/digits/1/model.onnx ./models/digits/1/
+COPY models/digits/1/heldout/inputs.npy models/digits/1/heldout/expected_outputs.npy ./models/digits/1/heldout/
 # The registry state (users, API keys, aliases, audit trail) and registered model versions: mount volumes to keep them.
 RUN mkdir -p /app/data && chown -R node:node /app/data /app/models
 VOLUME ["/app/data", "/app/models"]

@@ -33,8 +33,8 @@ export interface PendingSamples {
 /** File formats accepted by `predict`. */
 export type BatchFormat = 'xml' | 'npy';
 
-/** Where a batch's samples came from: a file of one of those formats, or texts sent as strings. */
-export type SampleFormat = BatchFormat | 'text';
+/** Where a batch's samples came from: a file of one of those formats, texts sent as strings, or images. */
+export type SampleFormat = BatchFormat | 'text' | 'image';
 
 /** What the model expects of each decoded batch; decoders check it while decoding. */
 export interface BatchExpectation {

@@ -52,6 +52,12 @@ export enum ErrorCode {
   TEXT_TOO_LONG = 'TEXT_TOO_LONG',
   /** A text holds a control character or a lone surrogate. */
   TEXT_INVALID = 'TEXT_INVALID',
+  /** An image is not one that can be decoded: not an image at all, truncated, corrupt, or not base64 text. */
+  IMAGE_INVALID = 'IMAGE_INVALID',
+  /** An image of a kind the gateway does not take: not PNG, JPEG or WebP, animated, more than 8 bits, CMYK. */
+  IMAGE_UNSUPPORTED = 'IMAGE_UNSUPPORTED',
+  /** An image of more pixels than `MAX_IMAGE_PIXELS` (a decompression bomb is refused before it is decoded). */
+  IMAGE_TOO_LARGE = 'IMAGE_TOO_LARGE',
   /** The request sends another kind of input than the model takes (a file to a text model, texts to a signal model). */
   INPUT_KIND_MISMATCH = 'INPUT_KIND_MISMATCH',
 

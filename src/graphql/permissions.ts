@@ -53,6 +53,7 @@ export const ruleTree: IRules = {
     unlockLogin: admin,
     predict: predictor,
     predictTexts: predictor,
+    predictImages: predictor,
     registerModel: admin,
     loadModel: admin,
     unloadModel: admin,

@@ -5,7 +5,7 @@ import type { PredictAdmission } from '../admission/predict-admission';
 import type { GatewayContext } from './context';
 
 /**
- * Field middleware on the mutations that run a model (`predict`, `predictTexts`). It runs per resolver call, so every
+ * Field middleware on the mutations that run a model (`predict`, `predictTexts`, `predictImages`). It runs per resolver call, so every
  * alias of them in one document takes its own unit of budget and its own concurrency slot. Runs after the permission layer, so the caller is
  * authenticated here.
  */
@@ -21,5 +21,5 @@ export function predictAdmissionMiddleware(admission: PredictAdmission): IMiddle
       release();
     }
   };
-  return { Mutation: { predict: admitted, predictTexts: admitted } };
+  return { Mutation: { predict: admitted, predictTexts: admitted, predictImages: admitted } };
 }

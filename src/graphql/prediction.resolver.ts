@@ -16,6 +16,16 @@ export class TextInput {
   text!: string;
 }
 
+/** One image of a `predictImages` request. */
+@InputType('ImageInput', { description: 'One image to classify, and the id its prediction carries.' })
+export class ImageInput {
+  @Field(() => String, { nullable: true, description: 'Echoed as the sample id; default: the index.' })
+  id?: string | null;
+
+  @Field({ description: 'A PNG, JPEG or WebP file as base64 (a `data:` URL prefix is allowed).' })
+  base64!: string;
+}
+
 /** The `predict` mutations: thin adapters from GraphQL arguments to {@link PredictionService}. */
 @Resolver(() => Prediction)
 export class PredictionResolver {
@@ -72,6 +82,33 @@ export class PredictionResolver {
       model,
       version,
       input: { kind: 'texts', texts },
+      principal: principalKey(principalOf(ctx)),
+      afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
+    });
+    return new Prediction(result);
+  }
+
+  @Mutation(() => Prediction, {
+    description:
+      'Runs an image model (`inputKind: IMAGE`) on one or more images: each is decoded and preprocessed as the ' +
+      'model was trained (its manifest says how), and gets one sample of the answer, in order. Routing, canaries ' +
+      'and shadows as for `predict`.',
+  })
+  async predictImages(
+    @Arg('model', { description: 'Model name, e.g. `digits`.' }) model: string,
+    @Arg('images', () => [ImageInput], { description: 'At most MAX_SAMPLES_PER_REQUEST images.' }) images: ImageInput[],
+    @Ctx() ctx: GatewayContext,
+    @Arg('version', () => Int, {
+      nullable: true,
+      description:
+        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
+    })
+    version?: number | null,
+  ): Promise<Prediction> {
+    const result = await this.predictions.predict({
+      model,
+      version,
+      input: { kind: 'images', images },
       principal: principalKey(principalOf(ctx)),
       afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
     });

@@ -12,6 +12,7 @@ import type { TrafficMirror } from '../traffic/traffic-mirror';
 import type { Route, RoutedRequest, TrafficRouter } from '../traffic/traffic-router';
 import { Stage, type Instrumentation } from '../telemetry/instrumentation';
 import type { TextItem } from '../codec/text/text-batch-encoder';
+import { base64Image } from '../codec/image/image-batch-encoder';
 import { assertNever } from '../lib/assert-never';
 import type { InputKindName } from '../registry/input-kind';
 
@@ -32,12 +33,20 @@ export interface UploadSource {
 /** What a request sends: a file (signals as XML or `.npy`, tensors as `.npy`) or texts. */
 export type PredictInput =
   | { readonly kind: 'file'; readonly file: UploadSource }
-  | { readonly kind: 'texts'; readonly texts: readonly TextItem[] };
+  | { readonly kind: 'texts'; readonly texts: readonly TextItem[] }
+  | { readonly kind: 'images'; readonly images: readonly Base64Image[] };
+
+/** An image sent as base64 text, with the id the client gives it. */
+export interface Base64Image {
+  readonly id?: string | null;
+  readonly base64: string;
+}
 
 /** The version input kinds each kind of request is for. */
 const ACCEPTED_BY: Readonly<Record<PredictInput['kind'], readonly InputKindName[]>> = {
   file: ['signal', 'tensor'],
   texts: ['text'],
+  images: ['image'],
 };
 
 /** What a prediction request asks for. */
@@ -202,6 +211,14 @@ export class PredictionService {
           Promise.resolve(preprocessor.encoder.encode(input.texts, maxSamplesPerRequest)),
         );
       }
+      case 'images': {
+        const preprocessor = await version.preprocessor();
+        if (preprocessor.kind !== 'image') throw kindMismatch(version, input);
+        const images = input.images.map((image, i) => ({ id: image.id ?? null, bytes: base64Image(image.base64, i) }));
+        return telemetry.stage(Stage.DECODE, { format: 'image' }, () =>
+          preprocessor.encoder.encode(images, maxSamplesPerRequest),
+        );
+      }
       default:
         return assertNever(input);
     }
@@ -249,7 +266,7 @@ class Deadline {
 /** The request sends what the version does not take. */
 function kindMismatch(version: ModelVersion, input: PredictInput): GatewayError {
   const takes = version.manifest.input.kind;
-  const way = takes === 'text' ? '`predictTexts`' : 'a file (`predict`)';
+  const way = takes === 'text' ? '`predictTexts`' : takes === 'image' ? '`predictImages`' : 'a file (`predict`)';
   return new GatewayError(
     ErrorCode.INPUT_KIND_MISMATCH,
     `Model ${version.name} version ${version.version} takes ${takes} input, sent as ${way}.`,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ImageBatchEncoder } from '../codec/image/image-batch-encoder';
 import { parseVocabulary, TextBatchEncoder } from '../codec/text/text-batch-encoder';
 import { assertNever } from '../lib/assert-never';
 import type { Manifest } from './manifest';
@@ -8,7 +9,11 @@ import type { Manifest } from './manifest';
 export type Preprocessor =
   | { readonly kind: 'signal' }
   | { readonly kind: 'tensor' }
-  | { readonly kind: 'text'; readonly encoder: TextBatchEncoder };
+  | { readonly kind: 'text'; readonly encoder: TextBatchEncoder }
+  | { readonly kind: 'image'; readonly encoder: ImageBatchEncoder };
+
+/** Largest decoded image accepted, in pixels (100 megapixels); larger ones are `IMAGE_TOO_LARGE` before decoding. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
 
 /**
  * Reads what a version's preprocessing needs from its folder (a text model's vocabulary).
@@ -28,7 +33,7 @@ export async function loadPreprocessor(manifest: Manifest, dir: string): Promise
       return { kind: 'text', encoder: new TextBatchEncoder(parseVocabulary(json, input.text), input.text) };
     }
     case 'image':
-      throw new Error('image models cannot be served yet: their decoding is not part of this gateway version');
+      return { kind: 'image', encoder: new ImageBatchEncoder(input.image, MAX_IMAGE_PIXELS) };
     default:
       return assertNever(input);
   }

@@ -157,7 +157,21 @@ describe('models query and health endpoints', () => {
         }),
       ],
     };
-    expect(res.body.data?.models).toEqual([shipped('ecg-rhythm'), shipped('ecg-rhythm-large'), text]);
+    const image = {
+      name: 'digits',
+      defaultVersion: 1,
+      versions: [
+        expect.objectContaining({
+          version: 1,
+          state: 'READY',
+          inputKind: 'IMAGE',
+          labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+          inputs: [{ name: 'image', dtype: 'float32', shape: [null, 1, 28, 28] }],
+          outputs: [{ name: 'probabilities', dtype: 'float32', shape: [null, 10] }],
+        }),
+      ],
+    };
+    expect(res.body.data?.models).toEqual([image, shipped('ecg-rhythm'), shipped('ecg-rhythm-large'), text]);
   });
 
   it('returns null for an unknown model name', async () => {
@@ -174,6 +188,7 @@ describe('models query and health endpoints', () => {
     expect(await ready.json()).toMatchObject({
       status: 'ready',
       models: [
+        { model: 'digits', version: 1, state: 'READY' },
         { model: 'ecg-rhythm', version: 1, state: 'READY' },
         { model: 'ecg-rhythm-large', version: 1, state: 'READY' },
         { model: 'tweet-sentiment', version: 1, state: 'READY' },

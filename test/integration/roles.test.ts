@@ -63,6 +63,10 @@ const OPERATIONS: Record<string, Operation> = {
   'Mutation.logout': { access: 'public', call: query('mutation { logout(refreshToken: "rt_unknown") }') },
   'Mutation.predict': { access: 'PREDICTOR', call: (as) => upload(as, xmlBatch([tokens(5000)])) },
   // Texts to a signal model: admitted callers get INPUT_KIND_MISMATCH, the others are refused before.
+  'Mutation.predictImages': {
+    access: 'PREDICTOR',
+    call: query('mutation { predictImages(model: "ecg-rhythm", images: [{ base64: "AAAA" }]) { shape } }'),
+  },
   'Mutation.predictTexts': {
     access: 'PREDICTOR',
     call: query('mutation { predictTexts(model: "ecg-rhythm", texts: [{ text: "late" }]) { shape } }'),

@@ -242,7 +242,15 @@ function unshippedModelFiles(contextDir: string, versions: readonly string[], ch
       JSON.parse(readFileSync(path.join(contextDir, version, 'manifest.json'), 'utf8')),
     );
     if (Array.isArray(manifest)) return manifest.map((p) => `${version}/manifest.json: ${p}`);
-    const needed = ['manifest.json', manifest.file, manifest.heldout?.inputs, manifest.heldout?.expectedOutputs];
+    // What its preprocessing reads when it loads (a text model's vocabulary) is needed as much as the model.
+    const vocabulary = manifest.input.kind === 'text' ? manifest.input.text.vocabulary : undefined;
+    const needed = [
+      'manifest.json',
+      manifest.file,
+      vocabulary,
+      manifest.heldout?.inputs,
+      manifest.heldout?.expectedOutputs,
+    ];
     return needed
       .filter((rel) => rel !== undefined)
       .map((rel) => [posix.join(version, rel), posix.join(modelsDir, posix.relative('models', version), rel)])

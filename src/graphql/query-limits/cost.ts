@@ -65,6 +65,7 @@ export const DEFAULT_COST_MODEL: CostModel = Object.freeze({
   fields: Object.freeze({
     'Mutation.predict': Object.freeze({ cost: 100 }),
     'Mutation.predictTexts': Object.freeze({ cost: 100 }),
+    'Mutation.predictImages': Object.freeze({ cost: 100 }),
     'Query.models': Object.freeze({ listSize: 5 }),
     'Model.versions': Object.freeze({ listSize: 5 }),
     'ModelVersion.inputs': Object.freeze({ listSize: 2 }),

@@ -78,9 +78,14 @@ export const API_SDL = /* GraphQL */ `
     id: String
     text: String!
   }
+  input ImageInput {
+    id: String
+    base64: String!
+  }
   type Mutation {
     predict(model: String!, version: Int, file: Upload!): Prediction!
     predictTexts(model: String!, version: Int, texts: [TextInput!]!): Prediction!
+    predictImages(model: String!, version: Int, images: [ImageInput!]!): Prediction!
   }
 `;
 
