@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, InputType, Int, Mutation, Resolver } from 'type-graphql';
 import { principalKey } from '../auth/principal';
-import type { PredictionService } from '../prediction/prediction.service';
+import type { PredictInput, PredictionService } from '../prediction/prediction.service';
 import { principalOf, type GatewayContext } from './context';
 import { Prediction } from './prediction.type';
 import { uploadSource } from './upload-source';
@@ -26,6 +26,13 @@ export class ImageInput {
   base64!: string;
 }
 
+/** The `version` argument every `predict` mutation takes. */
+const VERSION_ARG = {
+  nullable: true,
+  description:
+    'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
+} as const;
+
 /** The `predict` mutations: thin adapters from GraphQL arguments to {@link PredictionService}. */
 @Resolver(() => Prediction)
 export class PredictionResolver {
@@ -45,21 +52,9 @@ export class PredictionResolver {
     @Arg('file', () => UploadScalar, { description: 'The batch, sent as a multipart upload.' })
     file: PendingUpload,
     @Ctx() ctx: GatewayContext,
-    @Arg('version', () => Int, {
-      nullable: true,
-      description:
-        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
-    })
-    version?: number | null,
+    @Arg('version', () => Int, VERSION_ARG) version?: number | null,
   ): Promise<Prediction> {
-    const result = await this.predictions.predict({
-      model,
-      version,
-      input: { kind: 'file', file: uploadSource(file.file, this.maxUploadBytes) },
-      principal: principalKey(principalOf(ctx)),
-      afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
-    });
-    return new Prediction(result);
+    return this.run(model, version, { kind: 'file', file: uploadSource(file.file, this.maxUploadBytes) }, ctx);
   }
 
   @Mutation(() => Prediction, {
@@ -71,21 +66,9 @@ export class PredictionResolver {
     @Arg('model', { description: 'Model name, e.g. `tweet-sentiment`.' }) model: string,
     @Arg('texts', () => [TextInput], { description: 'At most MAX_SAMPLES_PER_REQUEST texts.' }) texts: TextInput[],
     @Ctx() ctx: GatewayContext,
-    @Arg('version', () => Int, {
-      nullable: true,
-      description:
-        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
-    })
-    version?: number | null,
+    @Arg('version', () => Int, VERSION_ARG) version?: number | null,
   ): Promise<Prediction> {
-    const result = await this.predictions.predict({
-      model,
-      version,
-      input: { kind: 'texts', texts },
-      principal: principalKey(principalOf(ctx)),
-      afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
-    });
-    return new Prediction(result);
+    return this.run(model, version, { kind: 'texts', texts }, ctx);
   }
 
   @Mutation(() => Prediction, {
@@ -98,17 +81,21 @@ export class PredictionResolver {
     @Arg('model', { description: 'Model name, e.g. `digits`.' }) model: string,
     @Arg('images', () => [ImageInput], { description: 'At most MAX_SAMPLES_PER_REQUEST images.' }) images: ImageInput[],
     @Ctx() ctx: GatewayContext,
-    @Arg('version', () => Int, {
-      nullable: true,
-      description:
-        'A specific version (never routed to a canary or mirrored to a shadow); default: the `production` alias.',
-    })
-    version?: number | null,
+    @Arg('version', () => Int, VERSION_ARG) version?: number | null,
+  ): Promise<Prediction> {
+    return this.run(model, version, { kind: 'images', images }, ctx);
+  }
+
+  private async run(
+    model: string,
+    version: number | null | undefined,
+    input: PredictInput,
+    ctx: GatewayContext,
   ): Promise<Prediction> {
     const result = await this.predictions.predict({
       model,
       version,
-      input: { kind: 'images', images },
+      input,
       principal: principalKey(principalOf(ctx)),
       afterResponse: ctx.afterResponse ?? ((task) => setImmediate(task)),
     });

@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # recipe_common
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data import SPLITS, class_counts, load_digits, split_digits, stratified_subset, validate_splits  # noqa: E402

@@ -5,12 +5,7 @@ held-out parity test compares the gateway against what the same runtime produced
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,68 +14,23 @@ import torch
 from PIL import Image
 from torch import nn
 
+import recipe_common
 from data import LABELS
 from preprocess import MEAN, SCALE, STD, image_section
+from recipe_common import decile_histogram, ort_run, sha256_file, to_json, write_json  # noqa: F401 (re-exported)
 
 OPSET = 13
 INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
 SIDE = 28
 MAX_BATCH = 64
-RECIPE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = RECIPE_DIR.parents[1]
-ORT_RUN = RECIPE_DIR / "ort_run.js"
 DESCRIPTION = ("Small CNN classifying a handwritten or printed digit 0-9 from one image (28x28 greyscale after "
                "the gateway's image preprocessing); trained on MNIST with augmentation towards photos and scans.")
 
 
 def export_onnx(model: nn.Module, path: Path, label: str = "infergraph digits: " + DESCRIPTION) -> bytes:
     """Trace with a float32 example, opset 13, dynamic batch axis N; returns the bytes written."""
-    model.eval()
     example = torch.zeros(2, 1, SIDE, SIDE, dtype=torch.float32)
-    buf = io.BytesIO()
-    torch.onnx.export(model, example, buf, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                      dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}},
-                      opset_version=OPSET, do_constant_folding=True)
-    proto = onnx.load_from_string(buf.getvalue())
-    proto.doc_string = label
-    onnx.checker.check_model(proto)
-    data = proto.SerializeToString()
-    Path(path).write_bytes(data)
-    return data
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class RuntimeUnavailable(RuntimeError):
-    """node or onnxruntime-node is missing."""
-
-
-def ort_run(model_path: Path, x: np.ndarray) -> np.ndarray:
-    """Outputs of onnxruntime-node (via ort_run.js) for float64 (n, 1, 28, 28) inputs, as float64 (n, 10)."""
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeUnavailable("`node` is not on PATH (Node.js >= 20 and `npm ci` at the repo root are needed)")
-    with tempfile.TemporaryDirectory() as tmp:
-        inp, out = Path(tmp) / "in.npy", Path(tmp) / "out.npy"
-        np.save(inp, np.ascontiguousarray(x, dtype=np.float64))
-        proc = subprocess.run([node, str(ORT_RUN), str(model_path), str(inp), str(out)], cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=300)
-        if proc.returncode == 3:
-            raise RuntimeUnavailable(proc.stderr.strip())
-        if proc.returncode != 0:
-            raise RuntimeError(f"ort_run.js failed ({proc.returncode}): {proc.stderr}")
-        return np.load(out)
-
-
-def decile_histogram(values: np.ndarray) -> dict:
-    """11 edges (outer ones +-inf, written as null) from the deciles; bins are [lo, hi)."""
-    inner = np.quantile(values, np.linspace(0.1, 0.9, 9))
-    counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=10)
-    return {"binEdges": [None] + [float(e) for e in inner] + [None],
-            "proportions": [float(c) for c in counts / counts.sum()]}
+    return recipe_common.export_onnx(model, example, path, INPUT_NAME, OUTPUT_NAME, label, OPSET)
 
 
 def image_statistics(x: np.ndarray) -> dict[str, np.ndarray]:
@@ -122,10 +72,7 @@ def write_heldout(directory: Path, x: np.ndarray, y: np.ndarray, expected: np.nd
     The samples are the first samples // 10 held-out items of every class, saved as 28x28 8-bit grey PNGs
     named <index in inputs.npy>-<label>.png. Returns the sample file names.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    np.save(directory / "inputs.npy", np.ascontiguousarray(x, dtype=np.float64))
-    np.save(directory / "labels.npy", np.ascontiguousarray(y, dtype=np.int64))
-    np.save(directory / "expected_outputs.npy", np.ascontiguousarray(expected, dtype=np.float64))
+    recipe_common.write_heldout(directory, x, y, expected)
     sample_dir = directory / "samples"
     if sample_dir.exists():
         shutil.rmtree(sample_dir)
@@ -171,20 +118,9 @@ def build_manifest(model_path: Path, *, seed: int, epochs: int, parameters: int,
     }
 
 
-def to_json(value: object, level: int = 0) -> str:
-    """2-space indented JSON with lists of scalars kept on one line; allow_nan=False keeps it valid JSON."""
-    pad, inner = "  " * level, "  " * (level + 1)
-    if isinstance(value, dict) and value:
-        items = [f"{inner}{json.dumps(k)}: {to_json(v, level + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        return "[\n" + ",\n".join(inner + to_json(v, level + 1) for v in value) + "\n" + pad + "]"
-    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
-
-
 def write_manifest(path: Path, manifest: dict) -> None:
     """Write the manifest as 2-space JSON followed by a newline."""
-    Path(path).write_text(to_json(manifest) + "\n")
+    write_json(path, manifest)
 
 
 def artefact_hashes(directory: Path) -> dict[str, dict]:

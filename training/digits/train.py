@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import recipe_common
 from augment import AugmentConfig, augment, to_model_input
 from data import LABELS, Split
 
@@ -45,9 +46,7 @@ class TrainResult:
 
 def set_determinism(seed: int) -> None:
     """Seed torch, pin threads and request deterministic algorithms."""
-    torch.manual_seed(seed)
-    torch.set_num_threads(THREADS)
-    torch.use_deterministic_algorithms(True)
+    recipe_common.set_determinism(seed, THREADS)
 
 
 @torch.no_grad()
@@ -85,21 +84,12 @@ def train_model(model: nn.Module, train: Split, val: Split, cfg: TrainConfig, lo
     result = TrainResult(best_epoch=-1, best_state={})
     best_key = (-1.0, -math.inf)
     for epoch in range(1, cfg.epochs + 1):
-        model.train()
         order = torch.from_numpy(order_rng.permutation(len(train.y)))
-        total = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
-            xb = augment(x_u8[idx], g, cfg.augment)
-            opt.zero_grad()
-            loss = loss_fn(model.logits(xb), y_all[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss) * len(idx)
+        train_loss = recipe_common.train_epoch(model, opt, sched, loss_fn, order, cfg.batch_size,
+                                               lambda idx: (augment(x_u8[idx], g, cfg.augment), y_all[idx]))
         val_loss, val_acc = evaluate(model, val_clean, val.y)
         _, val_aug_acc = evaluate(model, val_aug, val.y)
-        row = {"epoch": epoch, "trainLoss": total / len(order), "valLoss": val_loss, "valAccuracy": val_acc,
+        row = {"epoch": epoch, "trainLoss": train_loss, "valLoss": val_loss, "valAccuracy": val_acc,
                "valAugmentedAccuracy": val_aug_acc}
         result.history.append(row)
         log(f"epoch {epoch:2d} train_loss {row['trainLoss']:.4f} val_loss {val_loss:.4f} val_acc {val_acc:.4f} "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # recipe_common
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import SPLITS, DatasetConfig, build_splits, class_balance, validate_splits  # noqa: E402

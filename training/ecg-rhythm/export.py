@@ -6,9 +6,6 @@ needs quantile bins computed once, here, on the training split.
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +13,10 @@ import onnx
 import torch
 from torch import nn
 
+import recipe_common
 from dataset import LABELS
 from ecg_synth import DURATION_S, FS_HZ, N_SAMPLES, RESOLUTION_MV
+from recipe_common import decile_histogram, sha256_file, write_heldout, write_json  # noqa: F401 (re-exported)
 
 OPSET = 13
 INPUT_NAME, OUTPUT_NAME = "signal", "probabilities"
@@ -28,23 +27,8 @@ HIGH_FREQ_HZ = 40.0
 
 def export_onnx(model: nn.Module, path: Path, label: str = "infergraph ecg-rhythm: " + DESCRIPTION) -> bytes:
     """Trace with a double example, opset 13, dynamic batch axis N; returns the bytes written."""
-    model.eval()
     example = torch.zeros(2, N_SAMPLES, 1, dtype=torch.float64)
-    buf = io.BytesIO()
-    torch.onnx.export(model, example, buf, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                      dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}},
-                      opset_version=OPSET, do_constant_folding=True)
-    proto = onnx.load_from_string(buf.getvalue())
-    proto.doc_string = label
-    onnx.checker.check_model(proto)
-    data = proto.SerializeToString()
-    Path(path).write_bytes(data)
-    return data
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return recipe_common.export_onnx(model, example, path, INPUT_NAME, OUTPUT_NAME, label, OPSET)
 
 
 def record_statistics(x: np.ndarray) -> dict[str, np.ndarray]:
@@ -64,14 +48,6 @@ def record_statistics(x: np.ndarray) -> dict[str, np.ndarray]:
             "highFrequencyEnergyRatio": np.where(total > 0, high / np.maximum(total, 1e-300), 0.0)}
 
 
-def decile_histogram(values: np.ndarray) -> dict:
-    """11 edges (outer ones +-inf, written as null) from the deciles; bins are [lo, hi)."""
-    inner = np.quantile(values, np.linspace(0.1, 0.9, 9))
-    counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=10)
-    return {"binEdges": [None] + [float(e) for e in inner] + [None],
-            "proportions": [float(c) for c in counts / counts.sum()]}
-
-
 def reference_statistics(x_train: np.ndarray, proba_train: np.ndarray) -> dict:
     """Input statistics (mean/std/deciles) and output mix/confidence on the training split."""
     inputs = {}
@@ -81,14 +57,6 @@ def reference_statistics(x_train: np.ndarray, proba_train: np.ndarray) -> dict:
     mix = [float(np.mean(pred == k)) for k in range(len(LABELS))]
     return {"source": "training split", "inputs": inputs,
             "outputs": {"classMix": mix, "confidence": decile_histogram(proba_train.max(axis=1))}}
-
-
-def write_heldout(directory: Path, x: np.ndarray, y: np.ndarray, expected: np.ndarray) -> None:
-    """inputs.npy float64 (N,5000,1), labels.npy int64 (N,), expected_outputs.npy float64 (N,2)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    np.save(directory / "inputs.npy", np.ascontiguousarray(x, dtype=np.float64))
-    np.save(directory / "labels.npy", np.ascontiguousarray(y, dtype=np.int64))
-    np.save(directory / "expected_outputs.npy", np.ascontiguousarray(expected, dtype=np.float64))
 
 
 def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, test: dict,
@@ -119,20 +87,6 @@ def build_manifest(model_path: Path, *, seed: int, epochs: int, dataset: dict, t
     }
 
 
-def to_json(value: object, level: int = 0) -> str:
-    """2-space indented JSON with lists of scalars kept on one line (readable bins and shapes).
-
-    allow_nan=False guarantees that no NaN/Infinity (invalid JSON) sneaks in.
-    """
-    pad, inner = "  " * level, "  " * (level + 1)
-    if isinstance(value, dict) and value:
-        items = [f"{inner}{json.dumps(k)}: {to_json(v, level + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        return "[\n" + ",\n".join(inner + to_json(v, level + 1) for v in value) + "\n" + pad + "]"
-    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
-
-
 def write_manifest(path: Path, manifest: dict) -> None:
     """Write the manifest as 2-space JSON followed by a newline."""
-    Path(path).write_text(to_json(manifest) + "\n")
+    write_json(path, manifest)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 RECIPE_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(RECIPE_DIR.parent / "tools"))  # recipe_common
 sys.path.insert(0, str(RECIPE_DIR))
 
 import compare  # noqa: E402

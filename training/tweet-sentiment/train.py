@@ -15,15 +15,14 @@ import numpy as np
 import torch
 from torch import nn
 
+import recipe_common
 from data import LABELS
 
 THREADS = 1
 
 
 def set_determinism(seed: int) -> None:
-    torch.manual_seed(seed)
-    torch.set_num_threads(THREADS)
-    torch.use_deterministic_algorithms(True)
+    recipe_common.set_determinism(seed, THREADS)
 
 
 # ---------------------------------------------------------------- metrics
@@ -101,21 +100,13 @@ def train_model(model: nn.Module, x_train: np.ndarray, y_train: np.ndarray, x_va
     result = TrainResult(best_epoch=-1, seconds=0.0)
     best_key, best_state = (-1.0, -math.inf), None
     for epoch in range(1, cfg.epochs + 1):
-        model.train()
         order = torch.from_numpy(rng.permutation(len(y_train)))
-        total = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
-            opt.zero_grad()
-            loss = loss_fn(model.logits(x_all[idx]), y_all[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss) * len(idx)
+        train_loss = recipe_common.train_epoch(model, opt, sched, loss_fn, order, cfg.batch_size,
+                                               lambda idx: (x_all[idx], y_all[idx]))
         proba = predict_proba(model, x_val)
         val_loss = float(-np.log(np.clip(proba[np.arange(len(y_val)), y_val], 1e-12, 1.0)).mean())
         report = classification_report(y_val, proba)
-        row = {"epoch": epoch, "trainLoss": total / len(order), "valLoss": val_loss,
+        row = {"epoch": epoch, "trainLoss": train_loss, "valLoss": val_loss,
                "valAccuracy": report["accuracy"], "valMacroF1": report["macroF1"]}
         result.history.append(row)
         log(f"  epoch {epoch:2d} train_loss {row['trainLoss']:.4f} val_loss {val_loss:.4f} "

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -18,11 +16,12 @@ import pytest
 
 RECIPE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = RECIPE_DIR.parents[1]
-ORT_RUN = RECIPE_DIR / "ort_run.js"
 # Served artefacts, once the lead copies the staged build in; override with DIGITS_ARTEFACT_DIR.
 ARTEFACT_DIR = Path(os.environ.get("DIGITS_ARTEFACT_DIR", REPO_ROOT / "models" / "digits" / "1"))
+sys.path.insert(0, str(RECIPE_DIR.parent / "tools"))  # recipe_common
 sys.path.insert(0, str(RECIPE_DIR))
 
+import recipe_common  # noqa: E402
 from data import RawData, Split, load_digits, split_digits  # noqa: E402
 
 SMALL_SEED = 7
@@ -42,15 +41,10 @@ def splits(raw: RawData) -> dict[str, Split]:
 
 def _require_node_runtime() -> str:
     """Return the node binary, or FAIL (never skip): CI must have node and onnxruntime-node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH; the ONNX Runtime tests need Node.js >= 20 and `npm ci`.")
-    probe = subprocess.run([node, "-e", "require.resolve('onnxruntime-node')"], cwd=RECIPE_DIR,
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.fail(f"onnxruntime-node cannot be resolved from {RECIPE_DIR}; run `npm ci` at the repo root.\n"
-                    f"{probe.stderr}")
-    return node
+    try:
+        return recipe_common.node_with_onnxruntime()
+    except recipe_common.RuntimeUnavailable as err:
+        pytest.fail(f"the ONNX Runtime tests need Node.js >= 20 and `npm ci`: {err}")
 
 
 @pytest.fixture(scope="session")
@@ -58,13 +52,8 @@ def ort_run() -> Callable[[Path, np.ndarray, Path], np.ndarray]:
     """Run a model on float64 (n, 1, 28, 28) through ort_run.js (onnxruntime-node) and return its output."""
 
     def run(model: Path, x: np.ndarray, workdir: Path) -> np.ndarray:
-        node = _require_node_runtime()
-        inp, out = workdir / "ort_in.npy", workdir / "ort_out.npy"
-        np.save(inp, np.ascontiguousarray(x, dtype=np.float64))
-        proc = subprocess.run([node, str(ORT_RUN), str(model), str(inp), str(out)], cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"ort_run.js failed ({proc.returncode}): {proc.stderr}"
-        return np.load(out)
+        _require_node_runtime()
+        return recipe_common.ort_run(model, x, workdir)
 
     return run
 

@@ -7,8 +7,6 @@ Nothing here writes to the committed artefacts; temporary files go to tmp dirs.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -20,12 +18,14 @@ RECIPE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = RECIPE_DIR.parents[1]
 # The served artefacts live apart from the training code, in the folder the gateway scans.
 ARTEFACT_DIR = REPO_ROOT / "models" / "ecg-rhythm" / "1"
-ORT_RUN = RECIPE_DIR / "ort_run.js"
+sys.path.insert(0, str(RECIPE_DIR.parent / "tools"))  # recipe_common, ort_run.js
 sys.path.insert(0, str(RECIPE_DIR))
 
 from dataset import DatasetConfig, Split, build_splits  # noqa: E402
 from network import EcgRhythmNet  # noqa: E402
 from train import TrainConfig, TrainResult, set_determinism, train_model  # noqa: E402
+import recipe_common  # noqa: E402
+from recipe_common import ORT_RUN  # noqa: E402, F401 (used by test_ort.py)
 
 SMALL_SEED = 7
 
@@ -60,16 +60,11 @@ def trained_small(small_splits: dict[str, Split]) -> tuple[EcgRhythmNet, TrainRe
 
 def _require_node_runtime() -> str:
     """Return the node binary, or FAIL (never skip): CI must have node and onnxruntime-node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH; the ONNX Runtime agreement tests need Node.js >= 20 "
-                    "(CI installs it). Install node and run `npm ci` at the repo root.")
-    probe = subprocess.run([node, "-e", "require.resolve('onnxruntime-node')"], cwd=RECIPE_DIR,
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.fail("onnxruntime-node cannot be resolved from training/ecg-rhythm (expected in "
-                    f"{REPO_ROOT / 'node_modules'}); run `npm ci` at the repo root.\n{probe.stderr}")
-    return node
+    try:
+        return recipe_common.node_with_onnxruntime()
+    except recipe_common.RuntimeUnavailable as err:
+        pytest.fail(f"the ONNX Runtime agreement tests need Node.js >= 20 and onnxruntime-node (CI installs "
+                    f"both): {err}")
 
 
 @pytest.fixture(scope="session")
@@ -80,12 +75,7 @@ def ort_run() -> Callable[[Path, np.ndarray, Path], np.ndarray]:
     """
 
     def run(model: Path, x: np.ndarray, workdir: Path) -> np.ndarray:
-        node = _require_node_runtime()
-        inp, out = workdir / "ort_in.npy", workdir / "ort_out.npy"
-        np.save(inp, np.ascontiguousarray(x, dtype=np.float64))
-        proc = subprocess.run([node, str(ORT_RUN), str(model), str(inp), str(out)], cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"ort_run.js failed ({proc.returncode}): {proc.stderr}"
-        return np.load(out)
+        _require_node_runtime()
+        return recipe_common.ort_run(model, x, workdir)
 
     return run

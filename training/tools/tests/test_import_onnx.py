@@ -14,7 +14,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 TOOLS = Path(__file__).resolve().parents[1]
 REPO_ROOT = TOOLS.parents[1]
-ORT_RUN = REPO_ROOT / "training" / "ecg-rhythm" / "ort_run.js"
+ORT_RUN = TOOLS / "ort_run.js"
 sys.path.insert(0, str(TOOLS))
 
 from import_onnx import main, wrap_float64  # noqa: E402

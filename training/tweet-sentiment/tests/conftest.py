@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +17,10 @@ import pytest
 
 RECIPE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = RECIPE_DIR.parents[1]
+sys.path.insert(0, str(RECIPE_DIR.parent / "tools"))  # recipe_common, ort_run.js
 sys.path.insert(0, str(RECIPE_DIR))
 
+import recipe_common  # noqa: E402
 from data import DEFAULT_DATA  # noqa: E402
 from network import TweetCNN  # noqa: E402
 from tokenizer import Vocabulary, encode_all, tokenize  # noqa: E402
@@ -79,15 +80,10 @@ def tiny_model(tiny_data) -> TweetCNN:
 
 def require_node() -> str:
     """The node binary with onnxruntime-node resolvable, or FAIL (never skip): CI has both."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH; the ONNX Runtime and tokenizer-parity tests need Node.js >= 20 "
-                    "and `npm ci` at the repo root.")
-    probe = subprocess.run([node, "-e", "require.resolve('onnxruntime-node')"], cwd=REPO_ROOT,
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.fail(f"onnxruntime-node cannot be resolved from {REPO_ROOT}; run `npm ci`.\n{probe.stderr}")
-    return node
+    try:
+        return recipe_common.node_with_onnxruntime()
+    except recipe_common.RuntimeUnavailable as err:
+        pytest.fail(f"the ONNX Runtime and tokenizer-parity tests need Node.js >= 20 and `npm ci`: {err}")
 
 
 def js_tokenize(items: list) -> list[dict]:

@@ -9,9 +9,10 @@ import onnx
 import pytest
 import torch
 
-from conftest import RECIPE_DIR, TINY_LENGTH, require_node
+from conftest import TINY_LENGTH, require_node
 from export import export_onnx, ort_bench, ort_run, sha256_file
 from network import TweetCNN
+from recipe_common import ORT_RUN
 from train import classification_report, predict_proba
 
 TOLERANCE = 1e-5
@@ -88,6 +89,6 @@ def test_ort_run_rejects_non_integer_ids(exported: Path, tmp_path: Path) -> None
     node = require_node()
     bad = tmp_path / "bad.npy"
     np.save(bad, np.full((1, TINY_LENGTH), 0.5))
-    proc = subprocess.run([node, str(RECIPE_DIR / "ort_run.js"), "run", str(exported), str(bad),
-                           str(tmp_path / "o.npy")], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([node, str(ORT_RUN), str(exported), str(bad), str(tmp_path / "o.npy")],
+                          capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not an integer" in proc.stderr
