@@ -55,16 +55,20 @@ export class ImageBatchEncoder {
     const { width, height, channels } = this.options;
     const sampleLength = width * height * channels;
     const values = sharedFloat64Array(items.length * sampleLength);
-    const ids: string[] = [];
-    for (const [i, item] of items.entries()) {
+    const ids = items.map((item, i) => {
       const id = item.id ?? String(i);
       if (!SAMPLE_ID_PATTERN.test(id))
         throw new GatewayError(ErrorCode.BAD_USER_INPUT, `Image ${i}: an id is 1 to 128 of A-Z a-z 0-9 . _ : -.`, {
           index: i,
         });
-      const pixels = await this.pixels(item.bytes, i, id);
-      this.normalise(pixels, values.subarray(i * sampleLength, (i + 1) * sampleLength));
-      ids.push(id);
+      return id;
+    });
+    // All at once: libvips decodes on its own thread pool, so the images of a request overlap. The first refusal,
+    // in request order, is the answer.
+    const decoded = await Promise.allSettled(items.map((item, i) => this.pixels(item.bytes, i, ids[i] ?? String(i))));
+    for (const [i, outcome] of decoded.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      this.normalise(outcome.value, values.subarray(i * sampleLength, (i + 1) * sampleLength));
     }
     return { format: 'image', ids, count: items.length, sampleLength, values };
   }
