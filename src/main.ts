@@ -120,6 +120,7 @@ export async function bootstrap(config: Config, overrides: BootstrapOverrides = 
       aliases,
       catalogue: storeVersionCatalogue(store.modelVersions),
       budget: config.modelMemory,
+      preprocessing: { maxImagePixels: config.maxImagePixels },
       // A runner process's memory is the version's too.
       memoryProbe: overrides.memoryProbe ?? (() => process.memoryUsage().rss + (backend.residentBytesOutside?.() ?? 0)),
     });

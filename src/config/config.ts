@@ -86,6 +86,7 @@ const schema = z.object({
   PROMOTION_MIN_AGREEMENT: num(0.95, 0, 1),
   PROMOTION_GOLDEN_SAMPLES: int(64, 1, 100_000),
   MAX_MODEL_BYTES: int(256 * MiB, 1024, 8192 * MiB),
+  MAX_IMAGE_PIXELS: int(100_000_000, 1, 1_000_000_000),
   MODEL_VALIDATION_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   MODEL_MAX_RESIDENT_VERSIONS: int(0, 0, 10_000),
   MODEL_MEMORY_BUDGET_MB: int(0, 0, 1_048_576),
@@ -188,6 +189,8 @@ export interface Config {
   };
   /** Cap on an ONNX file sent to `registerModel`, enforced while it streams to disk. */
   readonly maxModelBytes: number;
+  /** Largest image an image model decodes, in pixels (`MAX_IMAGE_PIXELS`): larger ones are refused from their header. */
+  readonly maxImagePixels: number;
   /** Longest time `registerModel` may take to open, check and warm up an uploaded file in its own process. */
   readonly modelValidationTimeoutMs: number;
   /** Limits on loaded versions (0: none); least recently used idle versions are unloaded to make room. */
@@ -316,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       maxGoldenSamples: e.PROMOTION_GOLDEN_SAMPLES,
     }),
     maxModelBytes: e.MAX_MODEL_BYTES,
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
     modelValidationTimeoutMs: e.MODEL_VALIDATION_TIMEOUT_MS,
     modelMemory: Object.freeze({
       maxResidentVersions: e.MODEL_MAX_RESIDENT_VERSIONS,

@@ -9,6 +9,7 @@ import type { MemoryBudget } from './memory-budget';
 import { discoverVersions } from './model-discovery';
 import { ModelVersion, type MemoryProbe, type VersionLease } from './model-version';
 import { Residency } from './residency';
+import type { PreprocessingLimits } from './preprocessing';
 import type { IntendedState, VersionCatalogue } from './version-catalogue';
 
 /** Dependencies and limits of a {@link ModelRegistry}. */
@@ -26,6 +27,8 @@ export interface ModelRegistryOptions {
   readonly budget: MemoryBudget;
   /** Resident memory of the process, to attribute each session's memory to its version. */
   readonly memoryProbe: MemoryProbe;
+  /** Bounds on what the versions' preprocessing decodes. */
+  readonly preprocessing?: PreprocessingLimits;
 }
 
 /** A model and its versions, oldest first. */
@@ -93,7 +96,7 @@ export class ModelRegistry {
       actor,
       ...(intended !== null && { intended }),
     });
-    const version = new ModelVersion(manifest, dir, this.options.batchMaxSize, provenance);
+    const version = new ModelVersion(manifest, dir, this.options.batchMaxSize, provenance, this.options.preprocessing);
     const versions = [...(this.models.get(manifest.name) ?? []), version].sort((a, b) => a.version - b.version);
     this.models.set(manifest.name, versions);
     return version;

@@ -7,7 +7,10 @@ import type { RunPlan } from '../inference/batch-runner';
 import type { Manifest } from './manifest';
 import { InFlight } from './in-flight';
 import { LoadFailure, openVerified, warmUp, type LoadStage } from './version-loader';
-import { loadPreprocessor, type Preprocessor } from './preprocessing';
+import { loadPreprocessor, type Preprocessor, type PreprocessingLimits } from './preprocessing';
+
+/** The limits a version's preprocessing gets without configuration (tests, a validation that decodes nothing). */
+export const DEFAULT_PREPROCESSING_LIMITS: PreprocessingLimits = Object.freeze({ maxImagePixels: 100_000_000 });
 import type { Provenance } from './version-catalogue';
 import { elementCount } from '../tensor/tensor';
 
@@ -74,6 +77,7 @@ export class ModelVersion {
     batchMaxSize: number,
     /** Who registered the version and when (from the registry's catalogue). */
     readonly provenance: Provenance = { registeredAt: new Date(), registeredBy: 'system' },
+    private readonly limits: PreprocessingLimits = DEFAULT_PREPROCESSING_LIMITS,
   ) {
     const input = manifest.inputs[0] as TensorSpec;
     const sampleDims = input.shape.slice(1).map((d, i) => {
@@ -147,7 +151,7 @@ export class ModelVersion {
    * @throws Error naming what cannot be read
    */
   preprocessor(): Promise<Preprocessor> {
-    this.prepared ??= loadPreprocessor(this.manifest, this.dir).catch((error: unknown) => {
+    this.prepared ??= loadPreprocessor(this.manifest, this.dir, this.limits).catch((error: unknown) => {
       this.prepared = undefined;
       throw error;
     });

@@ -12,14 +12,21 @@ export type Preprocessor =
   | { readonly kind: 'text'; readonly encoder: TextBatchEncoder }
   | { readonly kind: 'image'; readonly encoder: ImageBatchEncoder };
 
-/** Largest decoded image accepted, in pixels (100 megapixels); larger ones are `IMAGE_TOO_LARGE` before decoding. */
-export const MAX_IMAGE_PIXELS = 100_000_000;
+/** Bounds on what preprocessing decodes, from the configuration. */
+export interface PreprocessingLimits {
+  /** Largest image decoded, in pixels; larger ones are `IMAGE_TOO_LARGE` before decoding. */
+  readonly maxImagePixels: number;
+}
 
 /**
  * Reads what a version's preprocessing needs from its folder (a text model's vocabulary).
  * @throws Error naming the problem (the version then fails to load)
  */
-export async function loadPreprocessor(manifest: Manifest, dir: string): Promise<Preprocessor> {
+export async function loadPreprocessor(
+  manifest: Manifest,
+  dir: string,
+  limits: PreprocessingLimits,
+): Promise<Preprocessor> {
   const { input } = manifest;
   switch (input.kind) {
     case 'signal':
@@ -33,7 +40,7 @@ export async function loadPreprocessor(manifest: Manifest, dir: string): Promise
       return { kind: 'text', encoder: new TextBatchEncoder(parseVocabulary(json, input.text), input.text) };
     }
     case 'image':
-      return { kind: 'image', encoder: new ImageBatchEncoder(input.image, MAX_IMAGE_PIXELS) };
+      return { kind: 'image', encoder: new ImageBatchEncoder(input.image, limits.maxImagePixels) };
     default:
       return assertNever(input);
   }

@@ -214,3 +214,20 @@ describe('bad images', () => {
     await stillServes();
   });
 });
+
+describe('MAX_IMAGE_PIXELS', () => {
+  it('refuses an image of more pixels than it allows, from its header, and takes one within it', async () => {
+    const small = await startGateway({ MAX_IMAGE_PIXELS: '1000' });
+    try {
+      const send = async (side: number) =>
+        postJson(small.predictor, PREDICT_IMAGES, {
+          model: 'digits',
+          images: [{ base64: (await png(new Array<number>(side * side).fill(0), side, side)).toString('base64') }],
+        });
+      expect((await send(32)).body.errors?.[0]?.extensions?.code).toBe('IMAGE_TOO_LARGE');
+      expect((await send(28)).body.errors).toBeUndefined();
+    } finally {
+      await small.stop();
+    }
+  });
+});

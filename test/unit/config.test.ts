@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       ortAllowSpinning: false,
       ortRunner: 'process',
       maxModelBytes: 256 * 1024 * 1024,
+      maxImagePixels: 100_000_000,
       modelMemory: { maxResidentVersions: 0, maxResidentBytes: 0 },
       mirrorQueueMax: 16,
       mirrorQuietMs: 25,
