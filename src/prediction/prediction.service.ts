@@ -232,7 +232,12 @@ export class PredictionService {
     try {
       const routed = this.options.router.route(request.model, request.version, request.principal);
       const { version, route } = routed;
-      this.options.instrumentation.target({ model: version.name, version: version.version, route });
+      this.options.instrumentation.target({
+        model: version.name,
+        version: version.version,
+        route,
+        kind: version.manifest.input.kind,
+      });
       if (!ACCEPTED_BY[request.input.kind].includes(version.manifest.input.kind))
         throw kindMismatch(version, request.input);
       return { routed, admitted: this.options.registry.admit(version) };

@@ -6,6 +6,8 @@ export interface VersionSnapshot {
   readonly state: { readonly status: string };
   readonly residentBytes: number | null;
   readonly activeRequests: number;
+  /** What its requests send (`signal`, `image`, `text`, `tensor`), from its manifest. */
+  readonly manifest: { readonly input: { readonly kind: string } };
 }
 
 /** A version's drift, as the metrics read it at scrape time. */
@@ -131,6 +133,20 @@ export class GatewayMetrics {
           }
         },
       });
+    // The kind as an info metric rather than a label on every series: it is fixed per version, and a join
+    // (`* on(model, version) group_left(kind) infergraph_model_info`) adds it to any query that wants it.
+    new Gauge({
+      name: 'infergraph_model_info',
+      help: 'Always 1, one series per model version, labelled with what its requests send (its input kind).',
+      labelNames: [...MODEL_LABELS, 'kind'],
+      registers,
+      collect(): void {
+        this.reset();
+        for (const model of sources.models())
+          for (const v of model.versions)
+            this.set({ model: model.name, version: String(v.version), kind: v.manifest.input.kind }, 1);
+      },
+    });
     perVersion(
       'infergraph_queue_depth',
       'Requests holding a model version right now (admitted, not finished).',

@@ -43,6 +43,8 @@ export interface RequestTarget {
   readonly model: string;
   readonly version: number;
   readonly route: string;
+  /** What the version's requests send (its input kind). */
+  readonly kind: string;
 }
 
 /**

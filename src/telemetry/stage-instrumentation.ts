@@ -18,6 +18,7 @@ export const Attr = {
   MODEL: 'infergraph.model',
   VERSION: 'infergraph.model.version',
   ROUTE: 'infergraph.route',
+  KIND: 'infergraph.model.kind',
   BATCH_SIZE: 'infergraph.batch.size',
   BYTES: 'infergraph.upload.bytes',
   FORMAT: 'infergraph.batch.format',
@@ -56,6 +57,7 @@ export class StageInstrumentation implements Instrumentation {
       [Attr.MODEL]: target.model,
       [Attr.VERSION]: target.version,
       [Attr.ROUTE]: target.route,
+      [Attr.KIND]: target.kind,
     });
   }
 

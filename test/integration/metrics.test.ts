@@ -105,6 +105,9 @@ describe('GET /metrics after traffic', () => {
 
   it('reports loaded models, their memory and queue depth, and process metrics', () => {
     expect(value('infergraph_model_loaded', MODEL)).toBe(1);
+    expect(value('infergraph_model_info', { ...MODEL, kind: 'signal' })).toBe(1);
+    expect(value('infergraph_model_info', { model: 'tweet-sentiment', version: '1', kind: 'text' })).toBe(1);
+    expect(value('infergraph_model_info', { model: 'digits', version: '1', kind: 'image' })).toBe(1);
     expect(value('infergraph_model_failed', MODEL)).toBe(0);
     expect(value('infergraph_model_resident_bytes', MODEL)).toBeGreaterThan(0);
     expect(value('infergraph_queue_depth', MODEL)).toBe(0);

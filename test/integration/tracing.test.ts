@@ -93,6 +93,7 @@ describe('OTLP/HTTP JSON export of a prediction', () => {
       'infergraph.model': 'ecg-rhythm',
       'infergraph.model.version': 1,
       'infergraph.route': 'PRODUCTION',
+      'infergraph.model.kind': 'signal',
     });
     for (const name of [
       'upload.receive',
