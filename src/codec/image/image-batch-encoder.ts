@@ -2,9 +2,8 @@ import sharp from 'sharp';
 import { ErrorCode } from '../../errors/error-code';
 import { GatewayError } from '../../errors/gateway-error';
 import { sharedFloat64Array } from '../../lib/worker-thread';
-import { emptyBatchError, tooManySamplesError } from '../batch-errors';
+import { checkItemCount, itemSampleId } from '../request-items';
 import type { SignalBatch } from '../signal-batch';
-import { SAMPLE_ID_PATTERN } from '../xml/xml-batch-contract';
 
 /** How a version turns an image into its tensor (its manifest's `input.image`). */
 export interface ImagePreprocessing {
@@ -50,19 +49,11 @@ export class ImageBatchEncoder {
    *   `IMAGE_UNSUPPORTED`, `IMAGE_TOO_LARGE`
    */
   async encode(items: readonly ImageItem[], maxItems: number): Promise<SignalBatch> {
-    if (items.length === 0) throw emptyBatchError('The request contains no images.');
-    if (items.length > maxItems) throw tooManySamplesError(maxItems, items.length);
+    checkItemCount(items.length, maxItems, 'images');
     const { width, height, channels } = this.options;
     const sampleLength = width * height * channels;
     const values = sharedFloat64Array(items.length * sampleLength);
-    const ids = items.map((item, i) => {
-      const id = item.id ?? String(i);
-      if (!SAMPLE_ID_PATTERN.test(id))
-        throw new GatewayError(ErrorCode.BAD_USER_INPUT, `Image ${i}: an id is 1 to 128 of A-Z a-z 0-9 . _ : -.`, {
-          index: i,
-        });
-      return id;
-    });
+    const ids = items.map((item, i) => itemSampleId(item.id, i, 'Image'));
     // All at once: libvips decodes on its own thread pool, so the images of a request overlap. The first refusal,
     // in request order, is the answer.
     const decoded = await Promise.allSettled(items.map((item, i) => this.pixels(item.bytes, i, ids[i] ?? String(i))));

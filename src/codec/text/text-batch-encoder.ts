@@ -1,8 +1,7 @@
 import { ErrorCode } from '../../errors/error-code';
 import { GatewayError } from '../../errors/gateway-error';
 import { sharedFloat64Array } from '../../lib/worker-thread';
-import { emptyBatchError, tooManySamplesError } from '../batch-errors';
-import { SAMPLE_ID_PATTERN } from '../xml/xml-batch-contract';
+import { checkItemCount, itemSampleId } from '../request-items';
 import type { SignalBatch } from '../signal-batch';
 import { wordTokens } from './words-tokenizer';
 
@@ -48,16 +47,11 @@ export class TextBatchEncoder {
 
   /** @throws GatewayError `EMPTY_BATCH`, `TOO_MANY_SAMPLES`, `BAD_USER_INPUT` (an id), `TEXT_EMPTY`, `TEXT_TOO_LONG`, `TEXT_INVALID` */
   encode(items: readonly TextItem[], maxItems: number): SignalBatch {
-    if (items.length === 0) throw emptyBatchError('The request contains no texts.');
-    if (items.length > maxItems) throw tooManySamplesError(maxItems, items.length);
+    checkItemCount(items.length, maxItems, 'texts');
     const { maxLength, padId, unknownId } = this.options;
     const values = sharedFloat64Array(items.length * maxLength);
     const ids = items.map((item, i) => {
-      const id = item.id ?? String(i);
-      if (!SAMPLE_ID_PATTERN.test(id))
-        throw new GatewayError(ErrorCode.BAD_USER_INPUT, `Text ${i}: an id is 1 to 128 of A-Z a-z 0-9 . _ : -.`, {
-          index: i,
-        });
+      const id = itemSampleId(item.id, i, 'Text');
       this.check(item.text, i, id);
       const tokens = wordTokens(item.text).slice(0, maxLength);
       const row = values.subarray(i * maxLength, (i + 1) * maxLength);
